@@ -1,0 +1,55 @@
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
+import type { WazapinEvent } from './wazapin-event.interface.js';
+import type { WazapinHandlerFailure } from './wazapin-handler.interface.js';
+import { WazapinHandlerExplorer } from './wazapin-handler.explorer.js';
+
+/**
+ * Runs every handler of an event concurrently. One handler failing does not stop the others;
+ * each failure is logged, emitted as {@link WazapinWebhookEvents.HandlerFailed} when the app has
+ * an `EventEmitter2`, and returned.
+ */
+@Injectable()
+export class WazapinEventDispatcher {
+  private readonly logger = new Logger('WazapinWebhooks');
+  private readonly unhandledTypesLogged = new Set<string>();
+
+  constructor(
+    private readonly explorer: WazapinHandlerExplorer,
+    @Optional() private readonly emitter?: EventEmitter2,
+  ) {}
+
+  async dispatch(event: WazapinEvent): Promise<WazapinHandlerFailure[]> {
+    if (!this.explorer.hasSpecificHandler(event.type)) {
+      this.logUnhandledType(event.type);
+    }
+    const handlers = this.explorer.handlersFor(event.type);
+    const results = await Promise.allSettled(handlers.map((handler) => handler.invoke(event)));
+    const failures: WazapinHandlerFailure[] = [];
+    results.forEach((result, index) => {
+      if (result.status === 'rejected') {
+        failures.push({ event, handler: handlers[index].name, error: result.reason });
+      }
+    });
+    failures.forEach((failure) => this.report(failure));
+    return failures;
+  }
+
+  private report(failure: WazapinHandlerFailure): void {
+    const { error, event, handler } = failure;
+    this.logger.error(
+      `Handler ${handler} failed on ${event.type} delivery ${event.id}: ${error instanceof Error ? error.message : String(error)}`,
+      error instanceof Error ? error.stack : undefined,
+    );
+    this.emitter?.emit(WazapinWebhookEvents.HandlerFailed, failure);
+  }
+
+  /** Logged once per type, so a storm of an unhandled type does not flood the log. */
+  private logUnhandledType(type: string): void {
+    if (!this.unhandledTypesLogged.has(type)) {
+      this.unhandledTypesLogged.add(type);
+      this.logger.warn(`No @OnWazapinEvent handler for event type "${type}"; only wildcard handlers ran`);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import type { WazapinEventPayloadMap } from './wazapin-event-payloads.interface.js';
+import type { WazapinEventType } from './wazapin-event-type.js';
+
+/** Payload of event type `T`: typed for catalogued events, a plain object otherwise. */
+export type WazapinEventPayload<T extends WazapinEventType> = T extends keyof WazapinEventPayloadMap
+  ? WazapinEventPayloadMap[T]
+  : Record<string, unknown>;
+
+/** How the event type of a delivery was found. */
+export type WazapinEventTypeSource = 'path' | 'envelope' | 'header' | 'shape' | 'unresolved';
+
+/** One verified, deduplicated delivery, as handed to `@OnWazapinEvent` handlers. */
+export interface WazapinEvent<T extends WazapinEventType = WazapinEventType> {
+  /** Delivery id (`svix-id` / `webhook-id`): the same across the platform's retries. */
+  readonly id: string;
+  /** Event type; `'unknown'` when it could not be resolved. */
+  readonly type: T;
+  /** How {@link type} was resolved. */
+  readonly typeSource: WazapinEventTypeSource;
+  /** When the platform signed this attempt (the timestamp header). */
+  readonly timestamp: Date;
+  /** When this process received it. */
+  readonly receivedAt: Date;
+  /** The event's fields; for an envelope body, its `data`. */
+  readonly payload: WazapinEventPayload<T>;
+  /** Request headers, lower-cased. */
+  readonly headers: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,20 @@
+/**
+ * Result of a claim:
+ * - `claimed`: this caller owns the key until it completes or releases it, or the lease ends;
+ * - `processing`: another caller holds a live lease;
+ * - `done`: the key was completed and its done marker has not expired.
+ */
+export type IdempotencyClaim = 'claimed' | 'processing' | 'done';
+
+/**
+ * Where delivery keys are claimed so each delivery is handled once. Implement it to use
+ * another database; `RedisIdempotencyStore` serves several instances.
+ */
+export interface IdempotencyStore {
+  /** Atomically claims `key` with a processing lease of `leaseSeconds`, unless it is taken. */
+  claim(key: string, leaseSeconds: number): Promise<IdempotencyClaim>;
+  /** Marks a claimed key done for `ttlSeconds`. */
+  complete(key: string, ttlSeconds: number): Promise<void>;
+  /** Drops a claim so a retry can take it. */
+  release(key: string): Promise<void>;
+}

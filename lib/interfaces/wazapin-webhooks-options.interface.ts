@@ -1,0 +1,56 @@
+import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
+
+/**
+ * When handlers run relative to the HTTP answer:
+ * - `background`: answer 2xx once verified and claimed, then run handlers (fast; an event in
+ *   flight is lost if the process dies);
+ * - `inline`: run handlers first; a failure answers 500 so the platform retries.
+ */
+export type WazapinDispatchMode = 'background' | 'inline';
+
+/** Deduplication settings. */
+export interface WazapinIdempotencyOptions {
+  /** Where claims live. Default: an in-memory store of `maxEntries` keys (one process only). */
+  store?: IdempotencyStore;
+  /** How long a handled delivery is remembered. Default 72 h, beyond the platform's ~28 h of retries. */
+  ttlSeconds?: number;
+  /** How long a claim stays "processing" before another attempt may take it. Default 60 s. */
+  leaseSeconds?: number;
+  /** Size bound of the default in-memory store. Default 1,000,000. */
+  maxEntries?: number;
+  /** When the store fails, dispatch anyway (`true`) instead of answering 503. Default `false`. */
+  failOpen?: boolean;
+}
+
+/** Options of `WazapinWebhooksModule.forRoot` / `forRootAsync`'s factory. */
+export interface WazapinWebhooksModuleOptions {
+  /**
+   * Endpoint signing secrets (`whsec_...`). One, an array, or a string of several separated
+   * by spaces or commas; a delivery is valid when any of them signed it (secret rotation).
+   */
+  secrets: string | string[];
+  /** Largest accepted age or lead of a delivery's timestamp. Default 300 s. */
+  toleranceSeconds?: number;
+  /** Default `'background'`. */
+  dispatch?: WazapinDispatchMode;
+  idempotency?: WazapinIdempotencyOptions;
+  /** `'native'` (default, Node's crypto) or `'svix'` (the svix 1.x library, installed separately). */
+  verifier?: 'native' | 'svix';
+  /** A request header that names the event type, for flat bodies posted to one URL. */
+  eventTypeHeader?: string;
+  /** Largest accepted body in bytes; larger answers 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+/** Options read when the module is defined, in `forRoot` and `forRootAsync` alike. */
+export interface WazapinWebhooksModuleExtras {
+  /** Register the module globally. Default `false`. */
+  isGlobal?: boolean;
+  /** Route of the webhook controller, below any global prefix. Default `webhooks/wazapin`. */
+  path?: string;
+  /**
+   * Class decorators applied to the webhook controller, e.g. `[Public()]` to exempt it from an
+   * app-wide auth guard, or `[SkipThrottle()]`.
+   */
+  controllerDecorators?: ClassDecorator[];
+}

@@ -1,0 +1,55 @@
+import { inferWazapinEventType } from '../events/infer-event-type.js';
+import type { WazapinEventTypeSource } from '../events/wazapin-event.interface.js';
+import { WAZAPIN_UNKNOWN_EVENT } from '../wazapin-webhooks.constants.js';
+
+/** The event type of a delivery and the payload handlers get. */
+export interface ResolvedEvent {
+  type: string;
+  source: WazapinEventTypeSource;
+  payload: Record<string, unknown>;
+}
+
+export interface EventTypeClues {
+  /** Body, parsed. */
+  body: Record<string, unknown>;
+  /** The `:eventType` segment of the URL, if the delivery came to one. */
+  pathType?: string;
+  /** The configured event type header's value, if any. */
+  headerType?: string;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+/**
+ * Resolves the event type in order: the path segment, an envelope's `event_type` / `type`,
+ * the configured header, the payload's shape. An envelope (`{ event_type | type, data }`) is
+ * unwrapped whichever clue named the type, so handlers always get the event's own fields.
+ */
+export function resolveEventType({ body, pathType, headerType }: EventTypeClues): ResolvedEvent {
+  const envelopeType = nonEmpty(body.event_type) ?? nonEmpty(body.type);
+  const isEnvelope = envelopeType !== undefined && isObject(body.data);
+  const payload = isEnvelope ? (body.data as Record<string, unknown>) : body;
+
+  const fromPath = nonEmpty(pathType);
+  if (fromPath) {
+    return { type: fromPath, source: 'path', payload };
+  }
+  if (isEnvelope) {
+    return { type: envelopeType, source: 'envelope', payload };
+  }
+  const fromHeader = nonEmpty(headerType);
+  if (fromHeader) {
+    return { type: fromHeader, source: 'header', payload };
+  }
+  const fromShape = inferWazapinEventType(payload);
+  if (fromShape) {
+    return { type: fromShape, source: 'shape', payload };
+  }
+  return { type: WAZAPIN_UNKNOWN_EVENT, source: 'unresolved', payload };
+}

@@ -1,0 +1,41 @@
+import { Controller, HttpCode, Param, Post, Req, Type, UseFilters, UseGuards } from '@nestjs/common';
+import { WAZAPIN_VERIFIED_DELIVERY } from '../wazapin-webhooks.constants.js';
+import { WazapinSignatureGuard } from './signature.guard.js';
+import type { VerifiedDelivery } from './verified-delivery.interface.js';
+import { WazapinWebhookExceptionFilter } from './wazapin-webhook-exception.filter.js';
+import { type WazapinWebhookReceipt, WazapinWebhookReceiver } from './wazapin-webhook.receiver.js';
+import type { WebhookRequest } from './webhook-request.interface.js';
+
+function verifiedDelivery(request: WebhookRequest): VerifiedDelivery {
+  // The guard always sets it before the handler runs.
+  return request[WAZAPIN_VERIFIED_DELIVERY] as VerifiedDelivery;
+}
+
+/**
+ * Makes the webhook controller for one module registration: a class of its own, so its
+ * route and the app's decorators (e.g. `Public()`) belong to that registration only.
+ */
+export function createWazapinWebhookController(path: string, decorators: readonly ClassDecorator[]): Type<unknown> {
+  @Controller(path)
+  @UseGuards(WazapinSignatureGuard)
+  @UseFilters(WazapinWebhookExceptionFilter)
+  class WazapinWebhookController {
+    constructor(private readonly receiver: WazapinWebhookReceiver) {}
+
+    @Post()
+    @HttpCode(200)
+    receive(@Req() request: WebhookRequest): Promise<WazapinWebhookReceipt> {
+      return this.receiver.receive(verifiedDelivery(request));
+    }
+
+    @Post(':eventType')
+    @HttpCode(200)
+    receiveTyped(@Req() request: WebhookRequest, @Param('eventType') eventType: string): Promise<WazapinWebhookReceipt> {
+      return this.receiver.receive(verifiedDelivery(request), eventType);
+    }
+  }
+  for (const decorate of decorators) {
+    decorate(WazapinWebhookController);
+  }
+  return WazapinWebhookController;
+}

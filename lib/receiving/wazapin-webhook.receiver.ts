@@ -1,0 +1,174 @@
+import {
+  BadRequestException,
+  ConflictException,
+  Inject,
+  Injectable,
+  InternalServerErrorException,
+  Logger,
+  type BeforeApplicationShutdown,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import type { WazapinEvent } from '../events/wazapin-event.interface.js';
+import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
+import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
+import { WAZAPIN_IDEMPOTENCY_STORE } from '../wazapin-webhooks.constants.js';
+import { dedupeKeys } from './dedupe-keys.js';
+import { resolveEventType } from './event-type.resolver.js';
+import type { VerifiedDelivery } from './verified-delivery.interface.js';
+
+/** What the webhook route answers with a 2xx. */
+export interface WazapinWebhookReceipt {
+  received: true;
+  /** Set when this delivery was already handled and its handlers did not run again. */
+  duplicate?: true;
+}
+
+const RECEIVED: WazapinWebhookReceipt = { received: true };
+const DUPLICATE: WazapinWebhookReceipt = { received: true, duplicate: true };
+
+function parseBody(body: Buffer): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new BadRequestException('Webhook body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new BadRequestException('Webhook body is not a JSON object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * The receiving path after verification: parse, resolve the event type, claim the delivery's
+ * dedupe keys, then hand the event to the handlers as the dispatch mode says.
+ */
+@Injectable()
+export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('WazapinWebhooks');
+  private readonly inFlight = new Set<Promise<void>>();
+  private storeDown = false;
+
+  constructor(
+    private readonly config: WazapinWebhooksConfig,
+    private readonly dispatcher: WazapinEventDispatcher,
+    @Inject(WAZAPIN_IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
+  ) {}
+
+  async receive(delivery: VerifiedDelivery, pathType?: string): Promise<WazapinWebhookReceipt> {
+    const headerName = this.config.eventTypeHeader;
+    const resolved = resolveEventType({
+      body: parseBody(delivery.body),
+      pathType,
+      headerType: headerName ? delivery.headers[headerName] : undefined,
+    });
+    const event: WazapinEvent = {
+      id: delivery.id,
+      type: resolved.type,
+      typeSource: resolved.source,
+      timestamp: delivery.timestamp,
+      receivedAt: new Date(),
+      payload: resolved.payload,
+      headers: delivery.headers,
+    };
+    const keys = await this.claim(dedupeKeys(delivery.id, resolved.type, resolved.payload));
+    if (keys === 'done') {
+      return DUPLICATE;
+    }
+    if (this.config.dispatch === 'inline') {
+      await this.dispatchInline(event, keys);
+    } else {
+      this.track(this.dispatchInBackground(event, keys));
+    }
+    return RECEIVED;
+  }
+
+  /** Lets handlers started in `background` mode finish before the app closes. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async dispatchInline(event: WazapinEvent, keys: string[]): Promise<void> {
+    const failures = await this.dispatcher.dispatch(event);
+    if (failures.length > 0) {
+      await this.settle(keys, 'release');
+      throw new InternalServerErrorException(`${failures.length} handler(s) failed; the delivery will be retried`);
+    }
+    await this.settle(keys, 'complete');
+  }
+
+  private async dispatchInBackground(event: WazapinEvent, keys: string[]): Promise<void> {
+    const failures = await this.dispatcher.dispatch(event);
+    // A failed event is released so a retry or a manual redelivery can run it again.
+    await this.settle(keys, failures.length > 0 ? 'release' : 'complete');
+  }
+
+  private track(work: Promise<void>): void {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /**
+   * Claims every key, or none: on a conflict the keys already claimed are released. Returns
+   * the claimed keys, or `'done'` when the delivery was handled before. A store failure answers
+   * 503 so the platform retries, unless `failOpen` lets the delivery through unclaimed.
+   */
+  private async claim(keys: string[]): Promise<string[] | 'done'> {
+    const claimed: string[] = [];
+    try {
+      for (const key of keys) {
+        const claim = await this.store.claim(key, this.config.idempotencyLeaseSeconds);
+        if (claim !== 'claimed') {
+          await Promise.all(claimed.map((k) => this.store.release(k)));
+          if (claim === 'processing') {
+            throw new ConflictException('This delivery is being processed; retry later');
+          }
+          return 'done';
+        }
+        claimed.push(key);
+      }
+    } catch (error) {
+      if (error instanceof ConflictException) {
+        throw error;
+      }
+      return this.onStoreFailure(error);
+    }
+    this.onStoreHealthy();
+    return claimed;
+  }
+
+  private onStoreFailure(error: unknown): string[] {
+    if (!this.storeDown) {
+      this.storeDown = true;
+      this.logger.error(
+        `Idempotency store unavailable (${error instanceof Error ? error.message : String(error)}); ` +
+          (this.config.failOpen ? 'dispatching without deduplication' : 'answering 503 until it recovers'),
+      );
+    }
+    if (this.config.failOpen) {
+      return [];
+    }
+    throw new ServiceUnavailableException('Webhook deduplication store unavailable; retry later');
+  }
+
+  private onStoreHealthy(): void {
+    if (this.storeDown) {
+      this.storeDown = false;
+      this.logger.log('Idempotency store recovered');
+    }
+  }
+
+  private async settle(keys: string[], action: 'complete' | 'release'): Promise<void> {
+    try {
+      await Promise.all(
+        keys.map((key) =>
+          action === 'complete' ? this.store.complete(key, this.config.idempotencyTtlSeconds) : this.store.release(key),
+        ),
+      );
+    } catch (error) {
+      // The lease expires by itself; a retry then runs the delivery again rather than losing it.
+      this.logger.warn(`Could not ${action} dedupe keys of a delivery: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

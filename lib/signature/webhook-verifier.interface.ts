@@ -1,0 +1,25 @@
+import type { WebhookSignatureHeaders } from './webhook-headers.js';
+
+/** Why a delivery failed verification. */
+export type WebhookVerificationFailure =
+  | 'invalid-timestamp'
+  | 'timestamp-too-old'
+  | 'timestamp-too-new'
+  | 'no-matching-signature';
+
+export type WebhookVerificationResult =
+  | { ok: true; timestamp: Date }
+  | { ok: false; reason: WebhookVerificationFailure };
+
+/** Checks a delivery's signature and timestamp against the configured secrets. */
+export interface WebhookVerifier {
+  verify(headers: WebhookSignatureHeaders, body: Buffer, nowSeconds?: number): WebhookVerificationResult;
+}
+
+/** Verifier settings shared by the implementations. */
+export interface WebhookVerifierOptions {
+  /** Signing secrets, `whsec_` prefix optional; any of them may match. */
+  secrets: string | readonly string[];
+  /** Largest accepted distance between the timestamp and now, past or future. */
+  toleranceSeconds: number;
+}

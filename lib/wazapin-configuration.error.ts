@@ -1,0 +1,4 @@
+/** Thrown at startup when the module's options cannot work. Never carries a secret's value. */
+export class WazapinConfigurationError extends Error {
+  override readonly name = 'WazapinConfigurationError';
+}

@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type {
+  WazapinDispatchMode,
+  WazapinWebhooksModuleOptions,
+} from './interfaces/wazapin-webhooks-options.interface.js';
+import { decodeWebhookSecrets } from './signature/webhook-secret.js';
+import { WazapinConfigurationError } from './wazapin-configuration.error.js';
+import { WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
+
+const HOURS = 3600;
+const DISPATCH_MODES: readonly WazapinDispatchMode[] = ['background', 'inline'];
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const resolved = value ?? fallback;
+  if (!Number.isFinite(resolved) || resolved <= 0) {
+    throw new WazapinConfigurationError(`WazapinWebhooksModule: ${name} must be a positive number, got ${String(value)}`);
+  }
+  return resolved;
+}
+
+/** The module's options, validated once at startup, with defaults applied. */
+@Injectable()
+export class WazapinWebhooksConfig {
+  readonly secrets: string | string[];
+  readonly toleranceSeconds: number;
+  readonly dispatch: WazapinDispatchMode;
+  readonly verifier: 'native' | 'svix';
+  readonly eventTypeHeader?: string;
+  readonly maxBodyBytes: number;
+  readonly idempotencyTtlSeconds: number;
+  readonly idempotencyLeaseSeconds: number;
+  readonly idempotencyMaxEntries: number;
+  readonly failOpen: boolean;
+
+  constructor(@Inject(WAZAPIN_WEBHOOKS_MODULE_OPTIONS) readonly options: WazapinWebhooksModuleOptions) {
+    decodeWebhookSecrets(options.secrets);
+    this.secrets = options.secrets;
+    this.toleranceSeconds = positive('toleranceSeconds', options.toleranceSeconds, 300);
+    this.dispatch = options.dispatch ?? 'background';
+    if (!DISPATCH_MODES.includes(this.dispatch)) {
+      throw new WazapinConfigurationError(
+        `WazapinWebhooksModule: dispatch must be one of ${DISPATCH_MODES.join(', ')}, got "${String(options.dispatch)}"`,
+      );
+    }
+    this.verifier = options.verifier ?? 'native';
+    if (this.verifier !== 'native' && this.verifier !== 'svix') {
+      throw new WazapinConfigurationError(`WazapinWebhooksModule: verifier must be "native" or "svix", got "${String(options.verifier)}"`);
+    }
+    this.eventTypeHeader = options.eventTypeHeader?.toLowerCase();
+    this.maxBodyBytes = positive('maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
+    const idempotency = options.idempotency ?? {};
+    this.idempotencyTtlSeconds = positive('idempotency.ttlSeconds', idempotency.ttlSeconds, 72 * HOURS);
+    this.idempotencyLeaseSeconds = positive('idempotency.leaseSeconds', idempotency.leaseSeconds, 60);
+    this.idempotencyMaxEntries = positive('idempotency.maxEntries', idempotency.maxEntries, 1_000_000);
+    this.failOpen = idempotency.failOpen ?? false;
+  }
+}

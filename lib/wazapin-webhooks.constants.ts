@@ -1,0 +1,27 @@
+/** Route the webhook controller listens on, below any global prefix. */
+export const WAZAPIN_DEFAULT_PATH = 'webhooks/wazapin';
+
+/** Handler type that receives every event. */
+export const WAZAPIN_WILDCARD = '*';
+
+/** Event type given to a delivery whose type cannot be resolved. */
+export const WAZAPIN_UNKNOWN_EVENT = 'unknown';
+
+/** Injection token of the options given to `forRoot` / `forRootAsync`. */
+export const WAZAPIN_WEBHOOKS_MODULE_OPTIONS = Symbol('WAZAPIN_WEBHOOKS_MODULE_OPTIONS');
+
+export const WAZAPIN_EVENT_HANDLER_METADATA = 'wazapin:event-handler';
+export const WAZAPIN_IDEMPOTENCY_STORE = Symbol('WAZAPIN_IDEMPOTENCY_STORE');
+export const WAZAPIN_WEBHOOK_VERIFIER = Symbol('WAZAPIN_WEBHOOK_VERIFIER');
+
+/** Key under which the signature guard leaves the verified delivery on the request. */
+export const WAZAPIN_VERIFIED_DELIVERY = Symbol('WAZAPIN_VERIFIED_DELIVERY');
+
+/**
+ * Names of the events this module emits on the app's `EventEmitter2`, when the app
+ * imports `EventEmitterModule`. Subscribe with `@OnEvent(WazapinWebhookEvents.HandlerFailed)`.
+ */
+export const WazapinWebhookEvents = {
+  /** A handler threw. Payload: {@link WazapinHandlerFailure}. */
+  HandlerFailed: 'wazapin.handler.failed',
+} as const;

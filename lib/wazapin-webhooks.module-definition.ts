@@ -1,0 +1,25 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type { WazapinWebhooksModuleExtras, WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
+import { createWazapinWebhookController } from './receiving/wazapin-webhook.controller.js';
+import { WAZAPIN_DEFAULT_PATH, WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
+
+export const {
+  ConfigurableModuleClass,
+  OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<WazapinWebhooksModuleOptions>({
+  moduleName: 'WazapinWebhooks',
+  optionsInjectionToken: WAZAPIN_WEBHOOKS_MODULE_OPTIONS,
+})
+  .setClassMethodName('forRoot')
+  .setExtras<WazapinWebhooksModuleExtras>(
+    { isGlobal: false, path: WAZAPIN_DEFAULT_PATH, controllerDecorators: [] },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+      controllers: [
+        createWazapinWebhookController(extras.path ?? WAZAPIN_DEFAULT_PATH, extras.controllerDecorators ?? []),
+      ],
+    }),
+  )
+  .build();

@@ -1,0 +1,46 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { WazapinEventDispatcher } from './events/wazapin-event.dispatcher.js';
+import { WazapinHandlerExplorer } from './events/wazapin-handler.explorer.js';
+import { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
+import { WazapinSignatureGuard } from './receiving/signature.guard.js';
+import { WazapinWebhookExceptionFilter } from './receiving/wazapin-webhook-exception.filter.js';
+import { WazapinWebhookReceiver } from './receiving/wazapin-webhook.receiver.js';
+import { NativeWebhookVerifier } from './signature/native-webhook-verifier.js';
+import { SvixWebhookVerifier } from './signature/svix-webhook-verifier.js';
+import type { WebhookVerifier } from './signature/webhook-verifier.interface.js';
+import { WazapinWebhooksConfig } from './wazapin-webhooks.config.js';
+import { WAZAPIN_IDEMPOTENCY_STORE, WAZAPIN_WEBHOOK_VERIFIER } from './wazapin-webhooks.constants.js';
+import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js';
+
+/**
+ * Receives Wazapin webhooks: a signed-delivery route, deduplication, and dispatch to
+ * `@OnWazapinEvent` handlers. Register with `forRoot(options)` or `forRootAsync({ useFactory, inject })`.
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    WazapinWebhooksConfig,
+    {
+      provide: WAZAPIN_WEBHOOK_VERIFIER,
+      inject: [WazapinWebhooksConfig],
+      useFactory: (config: WazapinWebhooksConfig): WebhookVerifier => {
+        const Verifier = config.verifier === 'svix' ? SvixWebhookVerifier : NativeWebhookVerifier;
+        return new Verifier({ secrets: config.secrets, toleranceSeconds: config.toleranceSeconds });
+      },
+    },
+    {
+      provide: WAZAPIN_IDEMPOTENCY_STORE,
+      inject: [WazapinWebhooksConfig],
+      useFactory: (config: WazapinWebhooksConfig) =>
+        config.options.idempotency?.store ?? new InMemoryIdempotencyStore({ maxEntries: config.idempotencyMaxEntries }),
+    },
+    WazapinHandlerExplorer,
+    WazapinEventDispatcher,
+    WazapinSignatureGuard,
+    WazapinWebhookExceptionFilter,
+    WazapinWebhookReceiver,
+  ],
+  exports: [WazapinWebhooksConfig, WazapinHandlerExplorer, WAZAPIN_IDEMPOTENCY_STORE],
+})
+export class WazapinWebhooksModule extends ConfigurableModuleClass {}
