@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Root of the repository. */
-export const ROOT = resolve(import.meta.dirname, '..', '..');
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where `tsconfig.run.json` compiles lib/, sample/, bench/ and test/fixtures/ to, for child processes. */
 export const BUILD_DIR = join(ROOT, '.build');
 const STAMP = join(BUILD_DIR, '.compiled');
