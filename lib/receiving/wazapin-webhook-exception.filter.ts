@@ -2,8 +2,8 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import { HttpAdapterHost } from '@nestjs/core';
 
 /**
- * Answers every error on the webhook route as `{ statusCode, error, message }`, ahead of any
- * global filter the app has, so the platform sees the status the module chose. Messages never
+ * Answers every error on the webhook route as Nest's `{ statusCode, error, message }`, ahead of
+ * any global filter the app has, so the platform sees the status the module chose. Messages never
  * hold secrets, signatures or the body.
  */
 @Catch()
@@ -13,12 +13,13 @@ export class WazapinWebhookExceptionFilter implements ExceptionFilter {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const status = exception instanceof HttpException ? exception.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
-    const message = exception instanceof HttpException ? exception.message : 'Internal server error';
-    if (!(exception instanceof HttpException)) {
-      this.logger.error(`Unexpected error on the webhook route: ${String(exception)}`, (exception as Error | undefined)?.stack);
+    const response = host.switchToHttp().getResponse<unknown>();
+    if (exception instanceof HttpException) {
+      this.adapterHost.httpAdapter.reply(response, exception.getResponse(), exception.getStatus());
+      return;
     }
-    const body = { statusCode: status, error: HttpStatus[status] ?? 'Error', message };
-    this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), body, status);
+    this.logger.error(`Unexpected error on the webhook route: ${String(exception)}`, (exception as Error | undefined)?.stack);
+    const status = HttpStatus.INTERNAL_SERVER_ERROR;
+    this.adapterHost.httpAdapter.reply(response, { statusCode: status, error: 'Internal Server Error', message: 'Internal server error' }, status);
   }
 }

@@ -1,0 +1,212 @@
+import { APP_FILTER, APP_GUARD, NestFactory, Reflector } from '@nestjs/core';
+import {
+  type ArgumentsHost,
+  Catch,
+  type CanActivate,
+  type ExceptionFilter,
+  type ExecutionContext,
+  Injectable,
+  Module,
+  SetMetadata,
+} from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { OnWazapinEvent, WazapinWebhooksModule, type WazapinEvent, type WazapinWebhooksModuleOptions } from '../../lib/index.js';
+import { generateWazapinSecret, signWazapinDelivery } from '../../lib/testing/index.js';
+import { ADAPTERS, startTestApp, waitFor, type TestApp } from '../support/webhook-app.js';
+
+const IS_PUBLIC = 'is-public';
+const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** An app-wide auth guard of the kind that blocks webhook routes in other libraries. */
+@Injectable()
+class AuthGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+  canActivate(context: ExecutionContext): boolean {
+    return this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]) === true;
+  }
+}
+
+/** An app-wide filter that rewrites every error; it must not touch the webhook route's answers. */
+@Catch()
+class TeapotFilter implements ExceptionFilter {
+  catch(_error: unknown, host: ArgumentsHost) {
+    const response = host.switchToHttp().getResponse();
+    if (typeof response.code === 'function') {
+      response.code(418).send({ teapot: true });
+    } else {
+      response.status(418).json({ teapot: true });
+    }
+  }
+}
+
+const events: WazapinEvent[] = [];
+
+@Injectable()
+class Handlers {
+  @OnWazapinEvent('*')
+  all(event: WazapinEvent) {
+    events.push(event);
+  }
+}
+
+const first = generateWazapinSecret();
+const second = generateWazapinSecret();
+const statusUpdate = (status: string) => ({ message_id: 'wamid-1', conversation_id: 'conv-1', status, organization_id: 'org_123' });
+
+beforeEach(() => {
+  events.length = 0;
+});
+
+describe.each(ADAPTERS)('module options on %s', (adapter) => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  const boot = (options: Partial<WazapinWebhooksModuleOptions>, extras: object = {}, appOptions = {}) =>
+    startTestApp(
+      adapter,
+      {
+        imports: [WazapinWebhooksModule.forRoot({ secrets: first, dispatch: 'inline', ...options, ...extras })],
+        providers: [Handlers],
+      },
+      appOptions,
+    );
+
+  it('forRootAsync reads secrets from ConfigService; a comma-separated pair accepts either (rotation)', async () => {
+    process.env.TEST_WAZAPIN_SECRETS = `${first}, ${second}`;
+    t = await startTestApp(adapter, {
+      imports: [
+        ConfigModule.forRoot({ ignoreEnvFile: true }),
+        WazapinWebhooksModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({ secrets: config.getOrThrow<string>('TEST_WAZAPIN_SECRETS'), dispatch: 'inline' }),
+        }),
+      ],
+      providers: [Handlers],
+    });
+    expect((await t.deliver({ secret: first, body: { a: 1 } })).status).toBe(200);
+    expect((await t.deliver({ secret: second, body: { a: 2 } })).status).toBe(200);
+    expect((await t.deliver({ secrets: [generateWazapinSecret(), second], body: { a: 3 } })).status).toBe(200);
+    expect((await t.deliver({ secret: generateWazapinSecret(), body: { a: 4 } })).status).toBe(401);
+    expect(events.map((event) => event.payload.a)).toEqual([1, 2, 3]);
+  });
+
+  it('serves a custom path below the global prefix', async () => {
+    t = await boot({}, { path: 'hooks/wa' }, { globalPrefix: 'api' });
+    expect((await t.deliver({ secret: first, body: { a: 1 } }, '/api/hooks/wa')).status).toBe(200);
+    expect((await t.deliver({ secret: first, body: { a: 1 } }, '/hooks/wa')).status).toBe(404);
+  });
+
+  it('controllerDecorators let the route through an app-wide auth guard', async () => {
+    const guarded = { provide: APP_GUARD, useClass: AuthGuard };
+    t = await startTestApp(adapter, {
+      imports: [WazapinWebhooksModule.forRoot({ secrets: first })],
+      providers: [guarded],
+    });
+    expect((await t.deliver({ secret: first, body: { a: 1 } })).status).toBe(403);
+    await t.close();
+
+    t = await startTestApp(adapter, {
+      imports: [
+        WazapinWebhooksModule.forRootAsync({
+          controllerDecorators: [Public()],
+          useFactory: () => ({ secrets: first, dispatch: 'inline' as const }),
+        }),
+      ],
+      providers: [guarded, Handlers],
+    });
+    expect((await t.deliver({ secret: first, body: { a: 1 } })).status).toBe(200);
+    expect(events).toHaveLength(1);
+  });
+
+  it("an app-wide exception filter does not change the route's statuses", async () => {
+    t = await startTestApp(adapter, {
+      imports: [WazapinWebhooksModule.forRoot({ secrets: first })],
+      providers: [{ provide: APP_FILTER, useClass: TeapotFilter }],
+    });
+    const response = await t.deliver({ secret: second, body: { a: 1 } });
+    expect(response.status).toBe(401);
+    expect(response.json).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+  });
+
+  it('accepts webhook-* headers as well as svix-* headers', async () => {
+    t = await boot({});
+    expect((await t.deliver({ secret: first, body: { a: 1 }, headers: 'webhook' })).status).toBe(200);
+    expect(events).toHaveLength(1);
+  });
+
+  it('resolves the type from the configured header for a flat body', async () => {
+    t = await boot({ eventTypeHeader: 'X-Wazapin-Event' });
+    const signed = signWazapinDelivery({ secret: first, body: { conversation_id: 'c1', status: 'open' } });
+    await t.post({ ...signed.headers, 'x-wazapin-event': 'conversation.updated' }, signed.body);
+    expect(events[0]).toMatchObject({ type: 'conversation.updated', typeSource: 'header' });
+  });
+
+  it('unwraps an envelope body and takes its event_type', async () => {
+    t = await boot({});
+    await t.deliver({ secret: first, body: { event_id: 'evt_1', event_type: 'message.status_update', data: statusUpdate('read') } });
+    expect(events[0]).toMatchObject({ type: 'message.status_update', typeSource: 'envelope', payload: statusUpdate('read') });
+  });
+
+  it('deduplicates one status of one message sent under two delivery ids; another status passes', async () => {
+    t = await boot({});
+    const path = '/webhooks/wazapin/message.status_update';
+    expect((await t.deliver({ secret: first, body: statusUpdate('delivered') }, path)).json).toEqual({ received: true });
+    expect((await t.deliver({ secret: first, body: statusUpdate('delivered') }, path)).json).toEqual({ received: true, duplicate: true });
+    expect((await t.deliver({ secret: first, body: statusUpdate('read') }, path)).json).toEqual({ received: true });
+    expect(events.map((event) => event.payload.status)).toEqual(['delivered', 'read']);
+  });
+
+  it('honours toleranceSeconds', async () => {
+    t = await boot({ toleranceSeconds: 10 });
+    const response = await t.deliver({ secret: first, body: { a: 1 }, timestamp: Math.floor(Date.now() / 1000) - 60 });
+    expect(response.status).toBe(401);
+  });
+
+  it('logs a background handler failure without EventEmitterModule in the app', async () => {
+    @Injectable()
+    class Failing {
+      @OnWazapinEvent('message.new')
+      fail() {
+        throw new Error('boom');
+      }
+    }
+    t = await startTestApp(adapter, {
+      imports: [WazapinWebhooksModule.forRoot({ secrets: first })],
+      providers: [Failing, Handlers],
+    });
+    const body = { message_id: 'm1', conversation_id: 'c1', direction: 'inbound' };
+    expect((await t.deliver({ secret: first, body })).status).toBe(200);
+    await waitFor(() => t!.logger.has('error', /Failing\.fail failed on message\.new delivery msg_.*: boom/));
+    expect(events).toHaveLength(1);
+  });
+});
+
+describe('startup validation', () => {
+  const create = (options: WazapinWebhooksModuleOptions) => {
+    @Module({ imports: [WazapinWebhooksModule.forRoot(options)] })
+    class AppModule {}
+    return NestFactory.create(AppModule, { rawBody: true, logger: false, abortOnError: false });
+  };
+
+  it('fails boot on an invalid secret, naming its position and not its value', async () => {
+    const bad = 'whsec_c2hvcnQ=';
+    const error = await create({ secrets: [first, bad] }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/secret #2 is invalid \(5 bytes\)/);
+    expect(error?.message).not.toContain('c2hvcnQ');
+  });
+
+  it('fails boot without secrets', async () => {
+    await expect(create({ secrets: ' , ' })).rejects.toThrow(/no webhook signing secret configured/);
+  });
+
+  it('fails boot on svix verification with a tolerance svix cannot honour', async () => {
+    await expect(create({ secrets: first, verifier: 'svix', toleranceSeconds: 600 })).rejects.toThrow(/cannot accept timestamps more than 300 s/);
+  });
+});
