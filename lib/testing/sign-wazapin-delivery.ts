@@ -29,6 +29,9 @@ export interface SignedWazapinDelivery {
  * with the body. For tests and local tools; never needed in production code.
  */
 export function signWazapinDelivery(input: SignWazapinDeliveryInput): SignedWazapinDelivery {
+  if (input.secret === undefined && input.secrets === undefined) {
+    throw new TypeError('signWazapinDelivery: give the signing `secret` (or `secrets`) the receiver is configured with');
+  }
   const keys = decodeWebhookSecrets(input.secrets ?? input.secret);
   const id = input.id ?? `msg_${randomBytes(12).toString('base64url')}`;
   const timestamp =

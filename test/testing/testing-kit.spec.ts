@@ -1,0 +1,219 @@
+import { Injectable, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'svix';
+import {
+  OnWazapinEvent,
+  WAZAPIN_EVENT_TYPES,
+  WazapinWebhooksModule,
+  type WazapinEvent,
+} from '../../lib/index.js';
+import {
+  createWazapinTestingModule,
+  deliverWazapinEvent,
+  generateWazapinSecret,
+  sampleWazapinPayload,
+  signWazapinDelivery,
+  type WazapinTestingApp,
+} from '../../lib/testing/index.js';
+
+/** Records every event; `failNext` makes the typed handler throw that many times. */
+@Injectable()
+class RecordingHandlers {
+  readonly messages: WazapinEvent<'message.new'>[] = [];
+  readonly all: WazapinEvent[] = [];
+  failNext = 0;
+
+  @OnWazapinEvent('message.new')
+  onMessage(event: WazapinEvent<'message.new'>) {
+    this.messages.push(event);
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('failing on purpose');
+    }
+  }
+
+  @OnWazapinEvent('*')
+  onAny(event: WazapinEvent) {
+    this.all.push(event);
+  }
+}
+
+describe('signWazapinDelivery', () => {
+  const vector = {
+    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+    timestamp: 1614265330,
+    body: '{"test": 2432232314}',
+  };
+
+  it('reproduces the published Standard Webhooks vector', () => {
+    const signed = signWazapinDelivery(vector);
+    expect(signed.headers).toEqual({
+      'content-type': 'application/json',
+      'svix-id': vector.id,
+      'svix-timestamp': '1614265330',
+      'svix-signature': 'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    });
+    expect(signed.body).toBe(vector.body);
+  });
+
+  it.each(['svix', 'webhook'] as const)('signs %s-* headers that the svix library accepts, once per secret', (family) => {
+    const [first, second] = [generateWazapinSecret(), generateWazapinSecret()];
+    const signed = signWazapinDelivery({ secrets: [first, second], body: { message_id: 'm1' }, headers: family });
+    expect(Object.keys(signed.headers).sort()).toEqual(['content-type', `${family}-id`, `${family}-signature`, `${family}-timestamp`]);
+    expect(signed.headers[`${family}-signature`].split(' ')).toHaveLength(2);
+    for (const secret of [first, second]) {
+      expect(new Webhook(secret).verify(signed.body, signed.headers)).toEqual({ message_id: 'm1' });
+    }
+  });
+
+  it('says what is missing when no secret is given, and never echoes a bad secret', () => {
+    expect(() => signWazapinDelivery({ body: '{}' })).toThrow(/give the signing `secret`/);
+    expect(() => signWazapinDelivery({ secret: 'whsec_tooshort', body: '{}' })).toThrow(/secret #1 is invalid/);
+    expect(() => signWazapinDelivery({ secret: 'whsec_tooshort', body: '{}' })).not.toThrow(/tooshort/);
+  });
+});
+
+describe('sampleWazapinPayload', () => {
+  it('gives fresh ids on every call and applies overrides, undefined ones removing the field', () => {
+    const a = sampleWazapinPayload('message.new');
+    const b = sampleWazapinPayload('message.new', { from_phone: '628999', contact_id: undefined });
+    expect(a.message_id).not.toBe(b.message_id);
+    expect(b.from_phone).toBe('628999');
+    expect('contact_id' in b).toBe(false);
+    expect(sampleWazapinPayload('order.created', { order_id: 'o1' })).toEqual({ order_id: 'o1' });
+  });
+});
+
+describe('createWazapinTestingModule', () => {
+  let wazapin: WazapinTestingApp;
+  let handlers: RecordingHandlers;
+
+  beforeAll(async () => {
+    wazapin = await createWazapinTestingModule({ providers: [RecordingHandlers], logger: false });
+    handlers = wazapin.get(RecordingHandlers);
+  });
+  afterAll(() => wazapin.close());
+  beforeEach(() => {
+    handlers.messages.length = 0;
+    handlers.all.length = 0;
+    handlers.failNext = 0;
+  });
+
+  it.each([
+    ['path', 'path'],
+    ['envelope', 'envelope'],
+    ['flat', 'shape'],
+  ] as const)('delivers a typed event shaped as %s, resolved from its %s', async (shape, typeSource) => {
+    const result = await wazapin.deliver('message.new', { from_phone: '6280001' }, { shape });
+    expect(result.status).toBe(200);
+    expect(handlers.messages).toHaveLength(1);
+    expect(handlers.messages[0]).toMatchObject({ id: result.delivery.id, type: 'message.new', typeSource });
+    expect(handlers.messages[0].payload).toEqual(result.payload);
+    expect(result.payload.from_phone).toBe('6280001');
+  });
+
+  it('signs with webhook-* headers on request', async () => {
+    const result = await wazapin.deliver('message.new', {}, { headers: 'webhook' });
+    expect(result.status).toBe(200);
+    expect(handlers.messages[0].headers['webhook-id']).toBe(result.delivery.id);
+    expect(handlers.messages[0].headers['svix-id']).toBeUndefined();
+  });
+
+  it('samples of every catalogued event reach their own type when posted flat', async () => {
+    for (const type of WAZAPIN_EVENT_TYPES) {
+      const result = await wazapin.deliver(type, undefined, { shape: 'flat' });
+      expect(result.status).toBe(200);
+    }
+    expect(handlers.all.map((event) => [event.type, event.typeSource])).toEqual(
+      WAZAPIN_EVENT_TYPES.map((type) => [type, 'shape']),
+    );
+  });
+
+  it('resolves after the handlers ran, answers 500 when one fails, and runs the retry', async () => {
+    handlers.failNext = 1;
+    const first = await wazapin.deliver('message.new', {}, { id: 'msg_retry' });
+    expect(first.status).toBe(500);
+    const retry = await wazapin.deliver('message.new', { message_id: first.payload.message_id }, { id: 'msg_retry' });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual({ received: true });
+    expect(handlers.messages).toHaveLength(2);
+  });
+
+  it('lets a test play rejections: a stale timestamp answers 401 and runs nothing', async () => {
+    const stale = await wazapin.deliver('message.new', {}, { timestamp: Math.floor(Date.now() / 1000) - 600 });
+    expect(stale.status).toBe(401);
+    expect(stale.body).toMatchObject({ message: 'Webhook timestamp is too old' });
+    expect(handlers.all).toEqual([]);
+  });
+});
+
+describe('createWazapinTestingModule options', () => {
+  it('serves a custom path on Fastify with the given secrets, and frees the port on close', async () => {
+    const [old, current] = [generateWazapinSecret(), generateWazapinSecret()];
+    const wazapin = await createWazapinTestingModule({
+      providers: [RecordingHandlers],
+      webhooks: { secrets: [old, current] },
+      path: '/hooks/whatsapp/',
+      httpAdapter: new FastifyAdapter(),
+      logger: false,
+    });
+    try {
+      expect(wazapin.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/whatsapp$/);
+      expect(wazapin.secrets).toEqual([old, current]);
+      expect((await wazapin.deliver('contact.updated', { name: 'Budi' }, { secret: old })).status).toBe(200);
+      expect(wazapin.get(RecordingHandlers).all[0].payload).toMatchObject({ name: 'Budi' });
+    } finally {
+      await wazapin.close();
+    }
+    await expect(wazapin.deliver('contact.updated')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('fails fast on a module option error instead of exiting the process', async () => {
+    await expect(createWazapinTestingModule({ webhooks: { secrets: 'whsec_short' }, logger: false })).rejects.toThrow(/secret #1 is invalid/);
+  });
+});
+
+describe('deliverWazapinEvent', () => {
+  it('delivers to an app the test booted itself, configured through ConfigService', async () => {
+    const secret = generateWazapinSecret();
+
+    @Module({
+      imports: [
+        ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ WAZAPIN_WEBHOOK_SECRET: secret })] }),
+        WazapinWebhooksModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({ secrets: config.getOrThrow<string>('WAZAPIN_WEBHOOK_SECRET') }),
+        }),
+      ],
+      providers: [RecordingHandlers],
+    })
+    class UserAppModule {}
+
+    const app = await NestFactory.create(UserAppModule, { rawBody: true, logger: false });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();
+      const result = await deliverWazapinEvent({
+        url: `http://127.0.0.1:${port}/webhooks/wazapin`,
+        secret,
+        type: 'template.status_update',
+        payload: { status: 'rejected', reason: 'INVALID_FORMAT' },
+        shape: 'envelope',
+      });
+      expect(result.status).toBe(200);
+      // Background dispatch (the default) answers before handlers run.
+      const handlers = app.get(RecordingHandlers);
+      for (let i = 0; i < 50 && handlers.all.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(handlers.all[0]).toMatchObject({ type: 'template.status_update', payload: { status: 'rejected', reason: 'INVALID_FORMAT' } });
+    } finally {
+      await app.close();
+    }
+  });
+});
