@@ -1,0 +1,202 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { WazapinDelivery } from '../../api/interfaces/wazapin-delivery.interface.js';
+import type { WazapinEndpoint } from '../../api/interfaces/wazapin-endpoint.interface.js';
+import { WAZAPIN_EVENT_TYPES } from '../../events/wazapin-event-type.js';
+import { EmulatorApi, WAZAPIN_WEBHOOKS_API_PATH } from './emulator-api.js';
+import { EmulatorDeliverer } from './emulator-deliverer.js';
+import { EmulatorState } from './emulator-state.js';
+import { WAZAPIN_RETRY_SCHEDULE_MS, WAZAPIN_SECRET_GRACE_PERIOD_MS } from './wazapin-retry-schedule.js';
+import type {
+  WazapinEmulatorDeliveryFilter,
+  WazapinEmulatorOptions,
+  WazapinEmulatorRequest,
+  WazapinPublishOptions,
+  WazapinPublishResult,
+  WazapinRequestFailure,
+} from './wazapin-emulator-options.interface.js';
+
+/** An endpoint as the emulator holds it, with its current signing secret. */
+export interface WazapinEmulatorEndpoint extends WazapinEndpoint {
+  secret: string;
+  /** Rotated-out secrets still signing, until their grace period ends. */
+  previous_secrets: string[];
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`WazapinEmulator: ${name} must be a non-negative number, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * A local, in-memory Wazapin: the webhooks management API on a real HTTP server on loopback,
+ * and a deliverer that signs and POSTs events to the endpoints created through it, retrying
+ * on the platform's schedule (scaled to test speed). For tests and local development.
+ *
+ * @example
+ * ```ts
+ * const emulator = await WazapinEmulator.start({ retryScale: 0.0001 });
+ * // point the app's `api.baseUrl` at emulator.baseUrl and `api.apiKey` at emulator.apiKey
+ * await emulator.publish('message.new', { message_id: 'm1', conversation_id: 'c1', direction: 'inbound' });
+ * await emulator.settled();
+ * await emulator.close();
+ * ```
+ */
+export class WazapinEmulator {
+  private constructor(
+    private readonly server: Server,
+    private readonly state: EmulatorState,
+    private readonly api: EmulatorApi,
+    private readonly deliverer: EmulatorDeliverer,
+    private readonly options: { apiKey: string; body: 'flat' | 'envelope' },
+  ) {}
+
+  /** Starts an emulator on 127.0.0.1. Close it with {@link close}. */
+  static async start(options: WazapinEmulatorOptions = {}): Promise<WazapinEmulator> {
+    const apiKey = options.apiKey ?? `wzp_test_${randomBytes(18).toString('base64url')}`;
+    const scale = nonNegative('retryScale', options.retryScale ?? 1);
+    const schedule = (options.retrySchedule ?? WAZAPIN_RETRY_SCHEDULE_MS).map((ms) => nonNegative('retrySchedule', ms) * scale);
+    if (schedule.length === 0) {
+      throw new RangeError('WazapinEmulator: retrySchedule needs at least one attempt');
+    }
+    const body = options.body ?? 'flat';
+    const state = new EmulatorState();
+    const deliverer = new EmulatorDeliverer(state, {
+      schedule,
+      timeoutMs: nonNegative('deliveryTimeoutMs', options.deliveryTimeoutMs ?? 15_000),
+      headers: options.headers ?? 'svix',
+      eventTypeHeader: options.eventTypeHeader,
+    });
+    const api = new EmulatorApi(state, deliverer, {
+      apiKey,
+      organizationSlug: options.organizationSlug,
+      secretGracePeriodMs: nonNegative('secretGracePeriodMs', options.secretGracePeriodMs ?? WAZAPIN_SECRET_GRACE_PERIOD_MS),
+      body,
+      eventTypes: options.eventTypes ?? WAZAPIN_EVENT_TYPES,
+      pagination: options.pagination ?? 'next_cursor',
+      defaultPageSize: options.defaultPageSize ?? 50,
+      rateLimit: options.rateLimit,
+    });
+    const server = createServer((request, response) => void api.handle(request, response));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    });
+    return new WazapinEmulator(server, state, api, deliverer, { apiKey, body });
+  }
+
+  /** Base URL of the API, e.g. `http://127.0.0.1:41234`: the service's `api.baseUrl`. */
+  get baseUrl(): string {
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** Full URL of the webhooks settings resource, for raw HTTP calls. */
+  get webhooksUrl(): string {
+    return `${this.baseUrl}${WAZAPIN_WEBHOOKS_API_PATH}`;
+  }
+
+  /** The API key requests must carry. */
+  get apiKey(): string {
+    return this.options.apiKey;
+  }
+
+  /**
+   * Publishes an event, as if it happened on the platform: a signed delivery to every enabled
+   * endpoint whose filter lets `eventType` through, retried on the schedule until it succeeds.
+   * Returns at once; await {@link settled} to wait for the deliveries.
+   */
+  publish(eventType: string, payload: object, options: WazapinPublishOptions = {}): WazapinPublishResult {
+    const endpointIds = this.state.subscribers(eventType).map((endpoint) => endpoint.id);
+    const message = this.deliverer.publish(eventType, payload, endpointIds, options.body ?? this.options.body, options.id);
+    return { messageId: message.id, endpointIds };
+  }
+
+  /**
+   * Resolves once no delivery attempt is scheduled or running. With the real schedule a failing
+   * endpoint keeps this pending for about 28 h: use `retryScale` in tests.
+   *
+   * @param timeoutMs reject after this long instead of waiting forever. Default 30 s.
+   */
+  async settled(timeoutMs = 30_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`WazapinEmulator: ${this.deliverer.inFlight} delivery attempt(s) still pending after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.deliverer.settled(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Endpoints, with their secrets. */
+  endpoints(): WazapinEmulatorEndpoint[] {
+    return this.state.listEndpoints().map(({ previousSecrets, ...endpoint }) => ({
+      ...endpoint,
+      previous_secrets: previousSecrets.filter((previous) => previous.expiresAt > Date.now()).map((previous) => previous.secret),
+    }));
+  }
+
+  /** Delivery attempts matching `filter`, newest first, as `listDeliveries` returns them. */
+  deliveries(filter: WazapinEmulatorDeliveryFilter = {}): WazapinDelivery[] {
+    return this.state.listAttempts(filter).map((attempt) => ({ ...attempt }));
+  }
+
+  /** Every API request answered so far (never the API key), oldest first. */
+  get requests(): readonly WazapinEmulatorRequest[] {
+    return this.api.requests;
+  }
+
+  /** The next `count` delivery attempts fail without being sent, as a network failure would. */
+  failNextDeliveries(count: number): void {
+    this.deliverer.faults.arm(count, { kind: 'fail' });
+  }
+
+  /**
+   * The next `count` delivery attempts are signed, then held `ms` before being sent, so their
+   * timestamp is that much older on arrival.
+   */
+  delayNextDeliveries(count: number, ms: number): void {
+    this.deliverer.faults.arm(count, { kind: 'delay', ms: nonNegative('ms', ms) });
+  }
+
+  /**
+   * The next `count` delivery attempts are sent twice with identical headers and body: one after
+   * the other, or both at once with `concurrent`. Each send is recorded as an attempt.
+   */
+  duplicateNextDeliveries(count: number, options: { concurrent?: boolean } = {}): void {
+    this.deliverer.faults.arm(count, { kind: 'duplicate', concurrent: options.concurrent ?? false });
+  }
+
+  /** The next `count` API requests answer `status` (default 503), with `Retry-After` when given. */
+  failNextRequests(count: number, failure: WazapinRequestFailure = {}): void {
+    this.api.faults.arm(count, { kind: 'fail', ...failure });
+  }
+
+  /** The next `count` API requests are answered `ms` late. */
+  delayNextRequests(count: number, ms: number): void {
+    this.api.faults.arm(count, { kind: 'delay', ms: nonNegative('ms', ms) });
+  }
+
+  /** The next `count` API requests are read, then the connection is dropped without an answer. */
+  dropNextRequests(count: number): void {
+    this.api.faults.arm(count, { kind: 'drop' });
+  }
+
+  /** Stops the server and cancels every scheduled or running delivery. */
+  async close(): Promise<void> {
+    this.deliverer.close();
+    this.api.close();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One request a {@link RecordingReceiver} got. */
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  at: number;
+}
+
+/**
+ * A plain HTTP server on loopback standing in for a webhook consumer: it records every request
+ * and answers with the status `respond` returns (default 200).
+ */
+export class RecordingReceiver {
+  readonly received: ReceivedRequest[] = [];
+  respond: (request: ReceivedRequest) => number = () => 200;
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<RecordingReceiver> {
+    const server = createServer();
+    const receiver = new RecordingReceiver(server);
+    server.on('request', (request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const received: ReceivedRequest = {
+          method: request.method ?? '',
+          path: request.url ?? '',
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          at: Date.now(),
+        };
+        receiver.received.push(received);
+        const status = receiver.respond(received);
+        response.writeHead(status, { 'content-type': 'text/plain' });
+        response.end(status >= 200 && status < 300 ? 'ok' : `status ${status}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return receiver;
+  }
+
+  url(path = '/hook'): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}
