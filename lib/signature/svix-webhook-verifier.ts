@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 import { splitWebhookSecrets, decodeWebhookSecrets } from './webhook-secret.js';
@@ -52,6 +53,11 @@ export class SvixWebhookVerifier implements WebhookVerifier {
     const timestamp = checkWebhookTimestamp(headers.timestamp, this.toleranceSeconds, nowSeconds);
     if (!timestamp.ok) {
       return timestamp;
+    }
+    // svix verifies `body.toString()`, a lossy UTF-8 decoding: other bytes that decode to the
+    // signed text (an invalid byte for U+FFFD) would pass. Only bytes that decode exactly count.
+    if (!isUtf8(body)) {
+      return { ok: false, reason: 'no-matching-signature' };
     }
     const svixHeaders = {
       'webhook-id': headers.id,
