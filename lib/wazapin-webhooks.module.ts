@@ -1,5 +1,11 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import type { WazapinApiOptions } from './api/interfaces/wazapin-api-options.interface.js';
+import { WAZAPIN_API_OPTIONS } from './api/wazapin-api.constants.js';
+import { WazapinEndpointRegistrar } from './api/wazapin-endpoint.registrar.js';
+import { WazapinWebhooksApiService } from './api/wazapin-webhooks-api.service.js';
+import type { WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
+import { WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
 import { WazapinEventDispatcher } from './events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from './events/wazapin-handler.explorer.js';
 import { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
@@ -40,7 +46,14 @@ import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js
     WazapinSignatureGuard,
     WazapinWebhookExceptionFilter,
     WazapinWebhookReceiver,
+    {
+      provide: WAZAPIN_API_OPTIONS,
+      inject: [WAZAPIN_WEBHOOKS_MODULE_OPTIONS],
+      useFactory: (options: WazapinWebhooksModuleOptions): WazapinApiOptions => options.api ?? {},
+    },
+    WazapinWebhooksApiService,
+    WazapinEndpointRegistrar,
   ],
-  exports: [WazapinWebhooksConfig, WazapinHandlerExplorer, WAZAPIN_IDEMPOTENCY_STORE],
+  exports: [WazapinWebhooksConfig, WazapinHandlerExplorer, WAZAPIN_IDEMPOTENCY_STORE, WazapinWebhooksApiService],
 })
 export class WazapinWebhooksModule extends ConfigurableModuleClass {}

@@ -41,7 +41,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(key: string, ttlSeconds: number): Promise<void> {
-    this.set(key, this.clock() + ttlSeconds);
+    this.set(key, this.deadline(ttlSeconds));
   }
 
   async release(key: string): Promise<void> {
@@ -56,7 +56,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     if (value !== undefined && Math.abs(value) > now) {
       return value < 0 ? 'processing' : 'done';
     }
-    this.set(key, -(now + leaseSeconds));
+    this.set(key, -this.deadline(leaseSeconds));
     return 'claimed';
   }
 
@@ -80,8 +80,13 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     }
   }
 
-  /** Whole seconds since the store was made, rounded up so a fresh lease never reads as expired. */
+  /** Whole seconds since the store was made, rounded down, so nothing reads as expired early. */
   private clock(): number {
-    return Math.ceil((this.now() - this.epoch) / 1000);
+    return Math.floor((this.now() - this.epoch) / 1000);
+  }
+
+  /** The second `seconds` from now, rounded up, so a lease or TTL lasts at least as long as asked. */
+  private deadline(seconds: number): number {
+    return Math.ceil((this.now() - this.epoch) / 1000) + seconds;
   }
 }

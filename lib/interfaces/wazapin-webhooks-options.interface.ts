@@ -1,3 +1,4 @@
+import type { WazapinApiOptions, WazapinAutoRegisterOptions } from '../api/interfaces/wazapin-api-options.interface.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
 
 /**
@@ -40,6 +41,13 @@ export interface WazapinWebhooksModuleOptions {
   eventTypeHeader?: string;
   /** Largest accepted body in bytes; larger answers 413. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * How `WazapinWebhooksApiService` reaches the Wazapin API (API key, base URL, organization,
+   * timeout, retries). Only the service needs it; see `wazapinApiOptionsFromEnv`.
+   */
+  api?: WazapinApiOptions;
+  /** Create or update this app's endpoint in Wazapin at startup (needs `api.apiKey`). */
+  autoRegister?: WazapinAutoRegisterOptions;
 }
 
 /** Options read when the module is defined, in `forRoot` and `forRootAsync` alike. */
