@@ -1,0 +1,123 @@
+import { InMemoryIdempotencyStore } from '../../lib/index.js';
+
+/** A store on a clock the test moves by hand (milliseconds). */
+function storeAt(startMs = 1_700_000_000_123, maxEntries?: number) {
+  const clock = { ms: startMs };
+  const store = new InMemoryIdempotencyStore({ now: () => clock.ms, maxEntries });
+  return { store, clock };
+}
+
+describe('InMemoryIdempotencyStore', () => {
+  it('claims a new key, then answers processing while the claim is held', async () => {
+    const { store } = storeAt();
+
+    expect(await store.claim('delivery:1', 60)).toBe('claimed');
+    expect(await store.claim('delivery:1', 60)).toBe('processing');
+    expect(await store.claim('delivery:2', 60)).toBe('claimed');
+  });
+
+  it('answers done once the key is completed', async () => {
+    const { store } = storeAt();
+    await store.claim('delivery:1', 60);
+    await store.complete('delivery:1', 3600);
+
+    expect(await store.claim('delivery:1', 60)).toBe('done');
+  });
+
+  it('lets a retry claim a released key (a handler failed)', async () => {
+    const { store } = storeAt();
+    await store.claim('delivery:1', 60);
+    await store.release('delivery:1');
+
+    expect(await store.claim('delivery:1', 60)).toBe('claimed');
+  });
+
+  describe('expiry', () => {
+    // Claims start at several points within a second, since the store counts whole seconds.
+    const starts = [0, 1, 500, 999, 1000];
+
+    it.each([1, 2, 60])('holds a %i s lease for its full length, wherever in a second it starts', async (lease) => {
+      for (const start of starts) {
+        const { store, clock } = storeAt();
+        clock.ms += start;
+        await store.claim('delivery:1', lease);
+
+        clock.ms += lease * 1000 - 1;
+        expect({ start, lease, claim: await store.claim('delivery:1', lease) }).toEqual({ start, lease, claim: 'processing' });
+      }
+    });
+
+    it.each([1, 2, 60])('lets a retry through once a %i s lease has run out (the process died mid-handler)', async (lease) => {
+      for (const start of starts) {
+        const { store, clock } = storeAt();
+        clock.ms += start;
+        await store.claim('delivery:1', lease);
+
+        // The store rounds to whole seconds, so the lease ends within a second after it is due.
+        clock.ms += (lease + 1) * 1000;
+        expect({ start, lease, claim: await store.claim('delivery:1', lease) }).toEqual({ start, lease, claim: 'claimed' });
+      }
+    });
+
+    it('remembers a completed key for its full TTL, then forgets it', async () => {
+      const ttl = 72 * 3600;
+      for (const start of starts) {
+        const { store, clock } = storeAt();
+        clock.ms += start;
+        await store.claim('delivery:1', 60);
+        await store.complete('delivery:1', ttl);
+
+        clock.ms += ttl * 1000 - 1;
+        expect({ start, claim: await store.claim('delivery:1', 60) }).toEqual({ start, claim: 'done' });
+        clock.ms += 1000 + 1;
+        expect({ start, claim: await store.claim('delivery:1', 60) }).toEqual({ start, claim: 'claimed' });
+      }
+    });
+
+    it('drops expired keys as new claims arrive, so they do not linger in memory', async () => {
+      const { store, clock } = storeAt();
+      for (let i = 0; i < 100; i++) {
+        await store.claim(`old:${i}`, 1);
+      }
+      clock.ms += 5000;
+      for (let i = 0; i < 100; i++) {
+        await store.claim(`new:${i}`, 60);
+      }
+
+      expect(store.size).toBe(100);
+    });
+  });
+
+  describe('bound', () => {
+    it('evicts the oldest keys beyond maxEntries', async () => {
+      const { store } = storeAt(undefined, 3);
+      for (const key of ['a', 'b', 'c', 'd']) {
+        await store.claim(key, 60);
+        await store.complete(key, 3600);
+      }
+
+      expect(store.size).toBe(3);
+      // Newest first: a claim of an evicted key writes it and would evict another.
+      expect(await store.claim('d', 60)).toBe('done');
+      expect(await store.claim('c', 60)).toBe('done');
+      expect(await store.claim('b', 60)).toBe('done');
+      expect(await store.claim('a', 60)).toBe('claimed');
+    });
+
+    it('counts age from the last write, so a long-running delivery completed late is kept', async () => {
+      const { store } = storeAt(undefined, 3);
+      await store.claim('slow', 60);
+      await store.claim('b', 60);
+      await store.claim('c', 60);
+      await store.complete('slow', 3600);
+      await store.claim('d', 60);
+
+      expect(await store.claim('slow', 60)).toBe('done');
+      expect(await store.claim('b', 60)).toBe('claimed');
+    });
+
+    it.each([0, -1, 1.5, Number.NaN])('refuses maxEntries %p', (maxEntries) => {
+      expect(() => new InMemoryIdempotencyStore({ maxEntries })).toThrow(RangeError);
+    });
+  });
+});
