@@ -4,8 +4,10 @@ import { CreateWazapinEndpointDto } from '../../api/dto/create-endpoint.dto.js';
 import { ListWazapinDeliveriesQueryDto } from '../../api/dto/list-deliveries-query.dto.js';
 import { SendWazapinTestDeliveryDto } from '../../api/dto/send-test-delivery.dto.js';
 import { UpdateWazapinEndpointDto } from '../../api/dto/update-endpoint.dto.js';
+import { RetryWazapinDeliveryDto } from '../../api/dto/retry-delivery.dto.js';
 import { validateInput } from '../../api/dto/validate-input.js';
 import type { WazapinEndpoint } from '../../api/interfaces/wazapin-endpoint.interface.js';
+import { WAZAPIN_WEBHOOKS_API_PATH } from '../../api/wazapin-api.constants.js';
 import { WazapinValidationError } from '../../api/wazapin-validation.error.js';
 import type { EmulatorDeliverer } from './emulator-deliverer.js';
 import { EmulatorHttpError } from './emulator-http-error.js';
@@ -14,9 +16,6 @@ import { FaultQueue } from './fault-queue.js';
 import { sampleWazapinPayload } from '../sample-wazapin-payload.js';
 import type { WazapinEmulatorPagination, WazapinEmulatorRequest, WazapinRequestFailure } from './wazapin-emulator-options.interface.js';
 
-/** The path every operation lives under. */
-export const WAZAPIN_WEBHOOKS_API_PATH = '/v1/settings/developer/webhooks';
-
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_PAGE_SIZE = 250;
 
@@ -24,7 +23,7 @@ const MAX_PAGE_SIZE = 250;
 export type RequestFault =
   | ({ kind: 'fail' } & WazapinRequestFailure)
   | { kind: 'delay'; ms: number }
-  | { kind: 'drop' };
+  | { kind: 'drop'; afterProcessing: boolean };
 
 /** How the emulated API behaves. */
 export interface EmulatorApiSettings {
@@ -87,10 +86,11 @@ export class EmulatorApi {
     this.requests.push(record);
     let result: ApiResult;
     let headers: Record<string, string> = {};
+    let fault: RequestFault | undefined;
     try {
       record.body = await readJson(request);
-      const fault = this.faults.take();
-      if (fault?.kind === 'drop') {
+      fault = this.faults.take();
+      if (fault?.kind === 'drop' && !fault.afterProcessing) {
         request.socket.destroy();
         return;
       }
@@ -108,6 +108,11 @@ export class EmulatorApi {
         error instanceof EmulatorHttpError ? error : new EmulatorHttpError(500, 'internal_error', error instanceof Error ? error.message : 'Internal error');
       result = { status: failure.status, body: failure.toBody() };
       headers = failure.headers;
+    }
+    if (fault?.kind === 'drop') {
+      // Acted on, but the answer is lost: what a client sees when a connection breaks late.
+      request.socket.destroy();
+      return;
     }
     record.status = result.status;
     if (response.destroyed) {
@@ -239,7 +244,8 @@ export class EmulatorApi {
     if (!message) {
       throw new EmulatorHttpError(404, 'not_found', 'Delivery not found');
     }
-    const requested = isObject(body) && typeof body.endpoint_id === 'string' ? [body.endpoint_id] : undefined;
+    const input = this.validate(RetryWazapinDeliveryDto, body ?? {}, 'retry delivery');
+    const requested = input.endpoint_id === undefined ? undefined : [input.endpoint_id];
     if (requested && !message.endpointIds.includes(requested[0])) {
       throw new EmulatorHttpError(404, 'not_found', 'The delivery was not sent to that endpoint');
     }
@@ -285,10 +291,6 @@ export class EmulatorApi {
 function endpointJson(endpoint: EmulatorEndpoint, withSecret: boolean): WazapinEndpoint {
   const { previousSecrets, secret, ...fields } = endpoint;
   return withSecret ? { ...fields, secret } : fields;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function retryAfter(seconds: number | undefined): Record<string, string> {

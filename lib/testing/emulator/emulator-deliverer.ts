@@ -160,7 +160,9 @@ export class EmulatorDeliverer {
     fault: DeliveryFault | undefined,
   ): Promise<RecordedOutcome> {
     const record = this.state.startAttempt(message, endpoint, trigger);
+    const started = Date.now();
     const outcome = await this.send(endpoint.url, headers, body, fault);
+    record.response_duration_ms = Date.now() - started;
     record.status = outcome.ok ? 'success' : 'failed';
     record.response_status_code = outcome.statusCode;
     record.response = outcome.response;

@@ -10,6 +10,8 @@ import { emulatorId } from './emulator-ids.js';
 export interface EmulatorEndpoint {
   id: string;
   url: string;
+  /** A Svix field this package does not model: clients must keep such fields. */
+  version: number;
   description: string;
   event_types: string[];
   disabled: boolean;
@@ -51,6 +53,7 @@ export class EmulatorState {
     const endpoint: EmulatorEndpoint = {
       id: emulatorId('ep'),
       url: input.url,
+      version: 1,
       description: input.description ?? '',
       event_types: input.event_types ?? [],
       disabled: input.disabled ?? false,
@@ -122,6 +125,7 @@ export class EmulatorState {
       status: 'sending',
       response_status_code: null,
       response: null,
+      response_duration_ms: null,
       attempt: previous + 1,
       timestamp: new Date().toISOString(),
       url: endpoint.url,

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { WazapinDelivery } from '../../api/interfaces/wazapin-delivery.interface.js';
 import type { WazapinEndpoint } from '../../api/interfaces/wazapin-endpoint.interface.js';
 import { WAZAPIN_EVENT_TYPES } from '../../events/wazapin-event-type.js';
-import { EmulatorApi, WAZAPIN_WEBHOOKS_API_PATH } from './emulator-api.js';
+import { WAZAPIN_WEBHOOKS_API_PATH } from '../../api/wazapin-api.constants.js';
+import { EmulatorApi } from './emulator-api.js';
 import { EmulatorDeliverer } from './emulator-deliverer.js';
 import { EmulatorState } from './emulator-state.js';
 import { WAZAPIN_RETRY_SCHEDULE_MS, WAZAPIN_SECRET_GRACE_PERIOD_MS } from './wazapin-retry-schedule.js';
@@ -185,9 +186,12 @@ export class WazapinEmulator {
     this.api.faults.arm(count, { kind: 'delay', ms: nonNegative('ms', ms) });
   }
 
-  /** The next `count` API requests are read, then the connection is dropped without an answer. */
-  dropNextRequests(count: number): void {
-    this.api.faults.arm(count, { kind: 'drop' });
+  /**
+   * The next `count` API requests get no answer: the connection is dropped once the request is
+   * read, or, with `afterProcessing`, once the emulator has acted on it (the answer is lost).
+   */
+  dropNextRequests(count: number, options: { afterProcessing?: boolean } = {}): void {
+    this.api.faults.arm(count, { kind: 'drop', afterProcessing: options.afterProcessing ?? false });
   }
 
   /** Stops the server and cancels every scheduled or running delivery. */

@@ -1,0 +1,8 @@
+import type { WazapinEndpoint } from './wazapin-endpoint.interface.js';
+
+/** What `syncEndpoint` did. */
+export interface WazapinEndpointSyncResult {
+  /** `created` (the endpoint carries its secret), `updated` or `unchanged`. */
+  action: 'created' | 'updated' | 'unchanged';
+  endpoint: WazapinEndpoint;
+}

@@ -1,0 +1,46 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { WazapinWebhooksModuleOptions } from '../interfaces/wazapin-webhooks-options.interface.js';
+import { WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from '../wazapin-webhooks.constants.js';
+import { WazapinWebhooksApiService } from './wazapin-webhooks-api.service.js';
+
+/**
+ * Runs `syncEndpoint` at application bootstrap when the module's `autoRegister` option is set.
+ * A failure is logged and the app starts anyway, unless `autoRegister.required` is true.
+ */
+@Injectable()
+export class WazapinEndpointRegistrar implements OnApplicationBootstrap {
+  private readonly logger = new Logger('WazapinWebhooksApi');
+
+  constructor(
+    @Inject(WAZAPIN_WEBHOOKS_MODULE_OPTIONS) private readonly options: WazapinWebhooksModuleOptions,
+    private readonly api: WazapinWebhooksApiService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const register = this.options.autoRegister;
+    if (!register) {
+      return;
+    }
+    try {
+      const { action, endpoint } = await this.api.syncEndpoint({
+        url: register.url,
+        eventTypes: register.eventTypes,
+        description: register.description,
+      });
+      const filter = endpoint.event_types?.length ? endpoint.event_types.join(', ') : 'all events';
+      this.logger.log(`Webhook endpoint ${endpoint.id} for ${register.url} ${action} (${filter})`);
+      if (endpoint.disabled) {
+        this.logger.warn(`Webhook endpoint ${endpoint.id} is disabled in Wazapin: it receives nothing until re-enabled`);
+      }
+      if (action === 'created') {
+        await register.onCreated?.(endpoint);
+      }
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (register.required) {
+        throw error;
+      }
+      this.logger.error(`Could not register the webhook endpoint for ${register.url}: ${reason}; the app starts without it`);
+    }
+  }
+}
