@@ -1,0 +1,18 @@
+/** Where a command writes; the process's streams in the bin, buffers in tests. */
+export interface CliIo {
+  /** Results, one line or block per call. */
+  out(text: string): void;
+  /** Errors and diagnostics. */
+  err(text: string): void;
+}
+
+/** One `wazapin-webhooks <command>`. */
+export interface CliCommand {
+  readonly name: string;
+  /** One line, for the command list. */
+  readonly summary: string;
+  /** Full `--help` text. */
+  readonly usage: string;
+  /** Runs with the arguments after the command name; resolves with the exit code. */
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
