@@ -1,3 +1,5 @@
+import type { NetworkErrorInfo } from './network-error.js';
+
 /** Error codes of a connection that failed before any byte of the request was sent. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
@@ -14,10 +16,8 @@ export function isIdempotent(method: string): boolean {
 }
 
 /** True when a failed connection surely never delivered the request. */
-export function neverReachedServer(error: unknown): boolean {
-  const cause = error instanceof Error ? (error.cause as { code?: string; errors?: { code?: string }[] } | undefined) : undefined;
-  const code = cause?.code ?? cause?.errors?.[0]?.code;
-  return code !== undefined && NOT_SENT_CODES.has(code);
+export function neverReachedServer(error: NetworkErrorInfo): boolean {
+  return error.code !== undefined && NOT_SENT_CODES.has(error.code);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WazapinApiError } from '../wazapin-api.error.js';
 import type { WazapinApiSettings } from '../wazapin-api.settings.js';
+import { describeNetworkError } from './network-error.js';
 import { type AttemptOutcome, backoffDelay, isIdempotent, isRetryable, neverReachedServer, parseRetryAfter } from './retry-policy.js';
 
 /** One call to the API. */
@@ -153,16 +154,16 @@ export class WazapinHttpClient {
   }
 
   private networkFailure(error: unknown): Failure {
-    const timedOut = error instanceof Error && error.name === 'TimeoutError';
-    const reachedServer = timedOut || !neverReachedServer(error);
-    const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
+    const info = describeNetworkError(error);
+    const timedOut = info.name === 'TimeoutError';
+    const reachedServer = timedOut || !neverReachedServer(info);
     return {
       outcome: { kind: 'network', reachedServer },
       status: undefined,
       code: timedOut ? 'timeout' : 'network_error',
       message: timedOut
         ? `no answer within ${this.settings.timeoutMs} ms`
-        : `could not reach the API (${cause?.code ?? (error instanceof Error ? error.message : 'unknown error')})`,
+        : `could not reach the API (${info.code ?? info.message ?? 'unknown error'})`,
       cause: error,
     };
   }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WazapinDelivery, WazapinDeliveryTrigger } from '../../api/interfaces/wazapin-delivery.interface.js';
+import { describeNetworkError } from '../../api/http/network-error.js';
 import { signWazapinDelivery } from '../sign-wazapin-delivery.js';
 import { emulatorId } from './emulator-ids.js';
 import type { EmulatorEndpoint, EmulatorMessage, EmulatorState } from './emulator-state.js';
@@ -196,13 +197,9 @@ export class EmulatorDeliverer {
       // Anything but 2xx is a failure, redirects included.
       return { ok: response.status >= 200 && response.status < 300, statusCode: response.status, response: text.slice(0, MAX_RESPONSE_CHARS) };
     } catch (error) {
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${this.settings.timeoutMs} ms` : describe(error);
+      const info = describeNetworkError(error);
+      const reason = info.name === 'TimeoutError' ? `timed out after ${this.settings.timeoutMs} ms` : (info.code ?? info.message ?? 'unknown error');
       return { ok: false, statusCode: null, response: `Could not deliver: ${reason}` };
     }
   }
-}
-
-function describe(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-  return cause?.code ?? (error instanceof Error ? error.message : String(error));
 }

@@ -1,0 +1,192 @@
+import { createServer } from 'node:net';
+import { WazapinApiError, WazapinWebhooksApiService } from '../../lib/index.js';
+import { WazapinEmulator } from '../../lib/testing/index.js';
+import { type ApiTestKit, rejection, startApiTestKit } from './api-test-kit.js';
+
+/** A loopback port nothing listens on (yet). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('WazapinWebhooksApiService HTTP behaviour', () => {
+  let kit: ApiTestKit;
+
+  afterEach(async () => {
+    await kit?.close();
+  });
+
+  describe('authentication and organization', () => {
+    it('fails with 401 on a bad key, not retried, and never shows the key', async () => {
+      kit = await startApiTestKit({ apiKey: 'wzp_right_key' }, { apiKey: 'wzp_wrong_key_0123456789' });
+
+      const error = await rejection(kit.api.getSettings());
+
+      expect(error).toBeInstanceOf(WazapinApiError);
+      expect(error).toMatchObject({ status: 401, code: 'unauthorized', method: 'GET', path: '/v1/settings/developer/webhooks', attempts: 1 });
+      const shown = `${String(error)} ${JSON.stringify(error)} ${(error as Error).stack}`;
+      expect(shown).not.toContain('wzp_wrong_key_0123456789');
+      expect(kit.emulator.requests).toHaveLength(1);
+    });
+
+    it('sends X-Organization-Slug; a slug the key has no access to is refused', async () => {
+      kit = await startApiTestKit({ organizationSlug: 'acme' }, { organizationSlug: 'acme' });
+      await kit.api.getSettings();
+      expect(kit.emulator.requests[0]).toMatchObject({ organizationSlug: 'acme', status: 200 });
+      await kit.close();
+
+      kit = await startApiTestKit({ organizationSlug: 'acme' }, { organizationSlug: 'globex' });
+      expect(await rejection(kit.api.getSettings())).toMatchObject({ status: 403, code: 'forbidden' });
+    });
+  });
+
+  describe('retries', () => {
+    it('retries a 429 after the Retry-After the API asked for', async () => {
+      kit = await startApiTestKit();
+      kit.emulator.failNextRequests(1, { status: 429, retryAfterSeconds: 1 });
+
+      const endpoint = await kit.api.createEndpoint({ url: 'https://a.example.com/hook' });
+
+      const [limited, created] = kit.emulator.requests;
+      expect(limited.status).toBe(429);
+      expect(created.status).toBe(201);
+      expect(created.at - limited.at).toBeGreaterThanOrEqual(1000);
+      expect(kit.emulator.endpoints().map((e) => e.id)).toEqual([endpoint.id]);
+    });
+
+    it('retries a 429 from the rate limiter', async () => {
+      kit = await startApiTestKit({ rateLimit: { limit: 2, windowMs: 1000 } });
+
+      for (let i = 0; i < 3; i++) {
+        await kit.api.getSettings();
+      }
+
+      expect(kit.emulator.requests.map((r) => r.status)).toEqual([200, 200, 429, 200]);
+    });
+
+    it('fails at once when Retry-After asks for longer than maxRetryDelayMs', async () => {
+      kit = await startApiTestKit({}, { maxRetryDelayMs: 5000 });
+      kit.emulator.failNextRequests(1, { status: 429, retryAfterSeconds: 120 });
+
+      const error = await rejection(kit.api.getSettings());
+
+      expect(error).toMatchObject({ status: 429, retryAfterSeconds: 120, attempts: 1 });
+    });
+
+    it('retries a 503, then succeeds', async () => {
+      kit = await startApiTestKit();
+      kit.emulator.failNextRequests(2, { status: 503 });
+
+      const settings = await kit.api.getSettings();
+
+      expect(settings.endpoints).toEqual([]);
+      expect(kit.emulator.requests.map((r) => r.status)).toEqual([503, 503, 200]);
+    });
+
+    it('gives up after `retries` retries with the last error', async () => {
+      kit = await startApiTestKit({}, { retries: 2 });
+      kit.emulator.failNextRequests(5, { status: 502 });
+
+      const error = await rejection(kit.api.listDeliveries());
+
+      expect(error).toMatchObject({ status: 502, attempts: 3 });
+      expect(kit.emulator.requests).toHaveLength(3);
+    });
+
+    it('does not repeat a POST after a 5xx, unless a 503 carries Retry-After', async () => {
+      kit = await startApiTestKit();
+      kit.emulator.failNextRequests(1, { status: 500 });
+      expect(await rejection(kit.api.createEndpoint({ url: 'https://a.example.com/hook' }))).toMatchObject({ status: 500, attempts: 1 });
+
+      kit.emulator.failNextRequests(1, { status: 503, retryAfterSeconds: 0 });
+      await kit.api.createEndpoint({ url: 'https://a.example.com/hook' });
+
+      expect(kit.emulator.requests.map((r) => r.status)).toEqual([500, 503, 201]);
+      expect(kit.emulator.endpoints()).toHaveLength(1);
+    });
+
+    it('never retries other 4xx', async () => {
+      kit = await startApiTestKit();
+      kit.emulator.failNextRequests(1, { status: 409 });
+
+      expect(await rejection(kit.api.getSettings())).toMatchObject({ status: 409, code: 'injected_fault', attempts: 1 });
+      expect(kit.emulator.requests).toHaveLength(1);
+    });
+
+    it('times out an attempt, and retries an idempotent call after a timeout', async () => {
+      kit = await startApiTestKit({}, { timeoutMs: 150, retries: 0 });
+      kit.emulator.delayNextRequests(1, 1000);
+      expect(await rejection(kit.api.getSettings())).toMatchObject({ status: undefined, code: 'timeout', attempts: 1 });
+      await kit.close();
+
+      kit = await startApiTestKit({}, { timeoutMs: 150 });
+      kit.emulator.delayNextRequests(1, 1000);
+      await expect(kit.api.getSettings()).resolves.toMatchObject({ endpoints: [] });
+      expect(kit.emulator.requests).toHaveLength(2);
+    });
+
+    it('does not repeat a POST whose answer was lost: it may have been applied', async () => {
+      kit = await startApiTestKit();
+      kit.emulator.dropNextRequests(1, { afterProcessing: true });
+
+      const error = await rejection(kit.api.createEndpoint({ url: 'https://a.example.com/hook' }));
+
+      expect(error).toMatchObject({ status: undefined, code: 'network_error', attempts: 1 });
+      expect((error as Error).message).toMatch(/may have reached the API/);
+      expect(kit.emulator.requests).toHaveLength(1);
+      expect(kit.emulator.endpoints()).toHaveLength(1);
+    });
+
+    it('repeats a GET whose connection broke', async () => {
+      kit = await startApiTestKit();
+      kit.emulator.dropNextRequests(1);
+
+      await expect(kit.api.getSettings()).resolves.toMatchObject({ endpoints: [] });
+      expect(kit.emulator.requests).toHaveLength(2);
+    });
+
+    it('counts a repeated DELETE that finds nothing as done when the first may have deleted', async () => {
+      kit = await startApiTestKit();
+      const endpoint = await kit.api.createEndpoint({ url: 'https://a.example.com/hook' });
+      kit.emulator.dropNextRequests(1, { afterProcessing: true });
+
+      await kit.api.deleteEndpoint(endpoint.id);
+
+      expect(kit.emulator.requests.slice(1).map((r) => [r.method, r.status])).toEqual([
+        ['DELETE', 0],
+        ['DELETE', 404],
+      ]);
+      expect(kit.emulator.endpoints()).toEqual([]);
+    });
+
+    it('repeats a POST whose connection was refused: it never reached the API', async () => {
+      const port = await freePort();
+      const api = new WazapinWebhooksApiService({ apiKey: 'wzp_key', baseUrl: `http://127.0.0.1:${port}`, retryDelayMs: 200, retries: 5 });
+
+      const call = api.createEndpoint({ url: 'https://a.example.com/hook' });
+      // Connection refused takes well under a millisecond; the first retry waits at least 100 ms.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const emulator = await WazapinEmulator.start({ port, apiKey: 'wzp_key' });
+      try {
+        const endpoint = await call;
+        expect(emulator.requests).toHaveLength(1);
+        expect(emulator.endpoints().map((e) => e.id)).toEqual([endpoint.id]);
+      } finally {
+        await emulator.close();
+      }
+    });
+
+    it('reports a refused connection once the retries are spent', async () => {
+      const port = await freePort();
+      const api = new WazapinWebhooksApiService({ apiKey: 'wzp_key', baseUrl: `http://127.0.0.1:${port}`, retryDelayMs: 1, retries: 2 });
+
+      const error = await rejection(api.rotateSecret('ep_1'));
+
+      expect(error).toMatchObject({ status: undefined, code: 'network_error', attempts: 3 });
+      expect((error as Error).message).toContain('ECONNREFUSED');
+    });
+  });
+});
