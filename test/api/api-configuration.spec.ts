@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import {
+  OnWazapinEvent,
+  WazapinConfigurationError,
+  wazapinApiOptionsFromEnv,
+  WazapinWebhooksApiService,
+  WazapinWebhooksModule,
+  type WazapinEvent,
+} from '../../lib/index.js';
+import { createWazapinTestingModule, generateWazapinSecret } from '../../lib/testing/index.js';
+
+@Injectable()
+class Messages {
+  readonly seen: string[] = [];
+
+  @OnWazapinEvent('message.new')
+  onMessage(event: WazapinEvent<'message.new'>): void {
+    this.seen.push(event.payload.message_id);
+  }
+}
+
+describe('api configuration', () => {
+  it('receives webhooks without an API key; the service then fails clearly when called', async () => {
+    const app = await createWazapinTestingModule({ providers: [Messages] });
+    try {
+      const delivery = await app.deliver('message.new', { message_id: 'm1' });
+      expect(delivery.status).toBe(200);
+      expect(app.get(Messages).seen).toEqual(['m1']);
+
+      const api = app.get(WazapinWebhooksApiService);
+      await expect(api.getSettings()).rejects.toBeInstanceOf(WazapinConfigurationError);
+      await expect(api.createEndpoint({ url: 'https://a.example.com/hook' })).rejects.toThrow(/needs an API key/);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses a base URL that is not http(s) at startup', async () => {
+    const builder = Test.createTestingModule({
+      imports: [WazapinWebhooksModule.forRoot({ secrets: generateWazapinSecret(), api: { apiKey: 'k', baseUrl: 'ftp://api.example.com' } })],
+    });
+
+    await expect(builder.compile()).rejects.toThrow(/api\.baseUrl must be an absolute http\(s\) URL/);
+  });
+
+  it('refuses a negative timeout at startup', async () => {
+    const builder = Test.createTestingModule({
+      imports: [WazapinWebhooksModule.forRoot({ secrets: generateWazapinSecret(), api: { apiKey: 'k', timeoutMs: -1 } })],
+    });
+
+    await expect(builder.compile()).rejects.toThrow(/api\.timeoutMs must be a number of at least 1/);
+  });
+
+  it('reads the api option from environment variables, leaving unset ones to the defaults', () => {
+    expect(
+      wazapinApiOptionsFromEnv({ WAZAPIN_API_KEY: ' wzp_1 ', WAZAPIN_API_BASE_URL: 'http://127.0.0.1:9', WAZAPIN_ORG_SLUG: 'acme', OTHER: 'x' }),
+    ).toEqual({ apiKey: 'wzp_1', baseUrl: 'http://127.0.0.1:9', organizationSlug: 'acme' });
+    expect(wazapinApiOptionsFromEnv({ WAZAPIN_API_KEY: '', WAZAPIN_ORG_SLUG: '  ' })).toEqual({});
+  });
+});
