@@ -3,7 +3,8 @@ import type { WazapinPage } from './interfaces/wazapin-page.interface.js';
 /** Thrown by the readers below when an answer has an unexpected shape. */
 export class UnexpectedAnswerError extends Error {}
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not an array, not null). */
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

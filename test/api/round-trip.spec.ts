@@ -1,8 +1,8 @@
 import { type INestApplication, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createServer } from 'node:net';
 import { OnWazapinEvent, WazapinWebhooksApiService, WazapinWebhooksModule, type WazapinEvent } from '../../lib/index.js';
 import { generateWazapinSecret, WazapinEmulator } from '../../lib/testing/index.js';
+import { freePort } from './api-test-kit.js';
 
 /** What the app's handler saw, shared across the app's restarts. */
 class Inbox {
@@ -22,14 +22,6 @@ class MessagesHandler {
     }
     this.inbox.events.push(event);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The user's app: the module (with the API pointed at the emulator) and one handler, on `port`. */

@@ -1,16 +1,6 @@
-import { createServer } from 'node:net';
 import { WazapinApiError, WazapinWebhooksApiService } from '../../lib/index.js';
 import { WazapinEmulator } from '../../lib/testing/index.js';
-import { type ApiTestKit, rejection, startApiTestKit } from './api-test-kit.js';
-
-/** A loopback port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { type ApiTestKit, freePort, rejection, startApiTestKit } from './api-test-kit.js';
 
 describe('WazapinWebhooksApiService HTTP behaviour', () => {
   let kit: ApiTestKit;

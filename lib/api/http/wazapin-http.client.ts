@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isObject } from '../wazapin-api-response.js';
 import { WazapinApiError } from '../wazapin-api.error.js';
 import type { WazapinApiSettings } from '../wazapin-api.settings.js';
 import { describeNetworkError } from './network-error.js';
@@ -24,10 +25,6 @@ interface ErrorAnswer {
 type Failure = Omit<ConstructorParameters<typeof WazapinApiError>[0], 'method' | 'path' | 'attempts'> & { outcome: AttemptOutcome };
 
 const USER_AGENT = 'nestjs-wazapin-webhooks';
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function readFields(value: unknown): Record<string, string[]> | undefined {
   if (!isObject(value)) {
