@@ -213,6 +213,7 @@ describe('WazapinWebhooksApiService against the emulator', () => {
       const { fields } = error as WazapinValidationError;
       expect(Object.keys(fields).sort()).toEqual(['disabled', 'eventTypes', 'event_types', 'url']);
       expect(fields.url.join()).toMatch(/https/);
+      expect(fields.eventTypes).toEqual(['eventTypes is not a known field']);
       expect(kit.emulator.requests).toHaveLength(0);
     });
 

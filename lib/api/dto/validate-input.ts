@@ -8,7 +8,9 @@ function collect(errors: readonly ValidationError[], parent: string, into: Recor
   for (const error of errors) {
     const field = parent ? `${parent}.${error.property}` : error.property;
     if (error.constraints) {
-      into[field] = Object.values(error.constraints);
+      into[field] = Object.entries(error.constraints).map(([constraint, message]) =>
+        constraint === 'whitelistValidation' ? `${field} is not a known field` : message,
+      );
     }
     collect(error.children ?? [], field, into);
   }
