@@ -8,16 +8,25 @@ import type {
   WebhookVerifierOptions,
 } from './webhook-verifier.interface.js';
 
-const SHA256_BYTES = 32;
+/** Length of the base64 text of a SHA-256 digest: 43 digits and one `=`. */
+const SIGNATURE_TEXT_LENGTH = 44;
 const NO_MATCH: WebhookVerificationResult = { ok: false, reason: 'no-matching-signature' };
 
 /**
  * Standard Webhooks verification on Node's `crypto`: HMAC-SHA256 of `{id}.{timestamp}.{body}`
  * over the raw bytes, compared in constant time with every `v1` signature in the header.
+ *
+ * A signature is compared as text with the canonical base64 of the expected digest. That
+ * accepts exactly what decoding it would: only one text encodes a digest canonically, and
+ * Buffer's lenient decoder (which skips stray characters) never gets to see the header.
  */
 export class NativeWebhookVerifier implements WebhookVerifier {
   private readonly keys: Buffer[];
   private readonly toleranceSeconds: number;
+  // Scratch space for the two texts compared. `verify` is synchronous, so one pair per
+  // verifier serves every call, and the hot path allocates no buffers.
+  private readonly expected = Buffer.alloc(SIGNATURE_TEXT_LENGTH);
+  private readonly received = Buffer.alloc(SIGNATURE_TEXT_LENGTH);
 
   constructor(options: WebhookVerifierOptions) {
     this.keys = decodeWebhookSecrets(options.secrets);
@@ -35,9 +44,15 @@ export class NativeWebhookVerifier implements WebhookVerifier {
     }
     const prefix = `${headers.id}.${headers.timestamp}.`;
     for (const key of this.keys) {
-      const expected = createHmac('sha256', key).update(prefix).update(body).digest();
-      if (candidates.some((candidate) => timingSafeEqual(candidate, expected))) {
-        return timestamp;
+      this.expected.write(createHmac('sha256', key).update(prefix).update(body).digest('base64'), 'latin1');
+      for (const candidate of candidates) {
+        // Written as UTF-8, a non-ASCII character becomes bytes above 0x7f, which never equal
+        // the ASCII expected text; one that does not fit leaves the write short, and the
+        // scratch's stale tail must not count, hence `filled`.
+        const filled = this.received.write(candidate, 'utf8') === SIGNATURE_TEXT_LENGTH;
+        if (timingSafeEqual(this.received, this.expected) && filled) {
+          return timestamp;
+        }
       }
     }
     return NO_MATCH;
@@ -45,22 +60,24 @@ export class NativeWebhookVerifier implements WebhookVerifier {
 }
 
 /**
- * Decodes the `v1,<base64>` entries of a space-separated signature header; other versions
- * (`v1a`) and malformed entries are skipped. Text after a second comma is ignored, as svix does.
+ * The base64 text of the `v1,<base64>` entries of a space-separated signature header that
+ * have the length of a SHA-256 signature; other versions (`v1a`) and other lengths are
+ * skipped. Text after a second comma is ignored, as svix does. Scans with `indexOf` rather
+ * than `split`: this runs on every delivery.
  */
-function v1Signatures(header: string): Buffer[] {
-  const signatures: Buffer[] = [];
-  for (const entry of header.split(' ')) {
-    if (!entry.startsWith('v1,')) {
-      continue;
+function v1Signatures(header: string): string[] {
+  const signatures: string[] = [];
+  for (let start = 0; start < header.length; ) {
+    const space = header.indexOf(' ', start);
+    const end = space === -1 ? header.length : space;
+    if (header.startsWith('v1,', start)) {
+      const comma = header.indexOf(',', start + 3);
+      const stop = comma === -1 || comma > end ? end : comma;
+      if (stop - start - 3 === SIGNATURE_TEXT_LENGTH) {
+        signatures.push(header.slice(start + 3, stop));
+      }
     }
-    const end = entry.indexOf(',', 3);
-    const text = end === -1 ? entry.slice(3) : entry.slice(3, end);
-    const decoded = Buffer.from(text, 'base64');
-    // Buffer's decoder skips invalid characters, so only a canonical encoding counts.
-    if (decoded.length === SHA256_BYTES && decoded.toString('base64') === text) {
-      signatures.push(decoded);
-    }
+    start = end + 1;
   }
   return signatures;
 }
