@@ -1,46 +1,9 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'svix';
 import { ensureCompiled } from '../support/compiled.js';
-import { CLI_BIN, runBin } from './run-bin.js';
-
-/** A running `wazapin-webhooks emulator`, its output so far, and a way to wait for a line. */
-class EmulatorProcess {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
-  private readonly child: ChildProcessWithoutNullStreams;
-
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [CLI_BIN, 'emulator', ...args]);
-    this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
-    this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = once(this.child, 'exit').then(([code]) => code as number | null);
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = this.stdout.match(pattern);
-      if (match) {
-        return match;
-      }
-      if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`No ${pattern} in emulator output:\n${this.stdout}\n${this.stderr}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
-  stop(signal: NodeJS.Signals = 'SIGINT'): Promise<number | null> {
-    if (this.child.exitCode === null) {
-      this.child.kill(signal);
-    }
-    return this.exited;
-  }
-}
+import type { WatchedProcess } from '../support/watched-process.js';
+import { runBin, startBin } from './run-bin.js';
 
 interface Captured {
   headers: IncomingMessage['headers'];
@@ -51,7 +14,7 @@ describe('wazapin-webhooks emulator', () => {
   let receiver: Server;
   let receiverUrl: string;
   const captured: Captured[] = [];
-  const running: EmulatorProcess[] = [];
+  const running: WatchedProcess[] = [];
 
   beforeAll(async () => {
     ensureCompiled();
@@ -71,8 +34,8 @@ describe('wazapin-webhooks emulator', () => {
     await new Promise((resolve) => receiver.close(resolve));
   });
 
-  function start(args: string[] = []): EmulatorProcess {
-    const emulator = new EmulatorProcess(args);
+  function start(args: string[] = []): WatchedProcess {
+    const emulator = startBin(['emulator', ...args]);
     running.push(emulator);
     return emulator;
   }

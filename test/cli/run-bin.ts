@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { BUILD_DIR } from '../support/compiled.js';
+import { WatchedProcess } from '../support/watched-process.js';
 
 /** The bin as `npm start` and the package run it, compiled to `.build/` by `ensureCompiled()`. */
 export const CLI_BIN = join(BUILD_DIR, 'lib', 'cli', 'main.js');
@@ -11,22 +11,19 @@ export interface BinRun {
   stderr: string;
 }
 
+/** Starts `wazapin-webhooks` with `args`, e.g. a long-running `emulator`. */
+export function startBin(args: readonly string[]): WatchedProcess {
+  return new WatchedProcess(process.execPath, [CLI_BIN, ...args]);
+}
+
 /**
- * Runs `wazapin-webhooks` in a child process without blocking this one, so a server in the
- * test process can answer it.
+ * Runs `wazapin-webhooks` to its end in a child process, without blocking this one, so a server
+ * in the test process can answer it. Killed after `timeoutMs`.
  */
-export function runBin(args: readonly string[], timeoutMs = 20_000): Promise<BinRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export async function runBin(args: readonly string[], timeoutMs = 20_000): Promise<BinRun> {
+  const bin = startBin(args);
+  const timer = setTimeout(() => void bin.stop('SIGKILL'), timeoutMs);
+  const code = await bin.exited;
+  clearTimeout(timer);
+  return { code, stdout: bin.stdout, stderr: bin.stderr };
 }

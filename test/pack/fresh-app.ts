@@ -1,16 +1,17 @@
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { childEnv } from '../support/child-env.js';
 import { ROOT } from '../support/compiled.js';
+import { WatchedProcess } from '../support/watched-process.js';
 
 const execFileAsync = promisify(execFile);
 
 /** Runs a command; a failure carries its output, so a broken install or compile says why. */
 export async function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number }) {
   try {
-    return await execFileAsync(command, args, { env: cleanEnv(), ...options, maxBuffer: 64 * 1024 * 1024 });
+    return await execFileAsync(command, args, { env: childEnv(), ...options, maxBuffer: 64 * 1024 * 1024 });
   } catch (error) {
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`${(error as Error).message}\n${stdout ?? ''}\n${stderr ?? ''}`);
@@ -91,15 +92,6 @@ void main();
 `,
 };
 
-/** Jest's flags, and the variables npm sets for this repo's own scripts (its prefix, its package). */
-const INHERITED_NOISE = /^(?:NODE_OPTIONS$|npm_(?!config_)|npm_config_local_prefix$)/;
-
-/** Environment of the app's processes: this one's, less {@link INHERITED_NOISE}. */
-export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !INHERITED_NOISE.test(name)));
-  return { ...env, ...extra };
-}
-
 /** Writes the app, installs its dependencies and the tarball, and compiles it with this repo's tsc. */
 export async function createFreshApp(parent: string, spec: FreshAppSpec, tarball: string): Promise<string> {
   const dir = join(parent, spec.name);
@@ -139,38 +131,7 @@ export async function createFreshApp(parent: string, spec: FreshAppSpec, tarball
   return dir;
 }
 
-/** A process of the app, with its output so far. */
-export class AppProcess {
-  stdout = '';
-  stderr = '';
-  readonly exited: Promise<number | null>;
-  private readonly child;
-
-  constructor(dir: string, script: string, env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [join(dir, 'dist', script)], { cwd: dir, env: cleanEnv(env) });
-    this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
-    this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
-    this.exited = once(this.child, 'exit').then(([code]) => code as number | null);
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const match = this.stdout.match(pattern);
-      if (match) {
-        return match;
-      }
-      if (Date.now() > deadline || this.child.exitCode !== null) {
-        throw new Error(`No ${pattern} in the app's output.\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-
-  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-    if (this.child.exitCode === null) {
-      this.child.kill(signal);
-    }
-    return this.exited;
-  }
+/** Runs `dist/<script>` of the app. */
+export function startAppScript(dir: string, script: string, env: Record<string, string> = {}): WatchedProcess {
+  return new WatchedProcess(process.execPath, [join(dir, 'dist', script)], { cwd: dir, env });
 }

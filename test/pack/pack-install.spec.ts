@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deliverWazapinEvent, generateWazapinSecret } from '../../lib/testing/index.js';
 import { ROOT } from '../support/compiled.js';
-import { AppProcess, createFreshApp, type FreshAppSpec, run } from './fresh-app.js';
+import { createFreshApp, type FreshAppSpec, run, startAppScript } from './fresh-app.js';
 
 const APPS: FreshAppSpec[] = [
   {
@@ -86,7 +86,7 @@ describe('the packed package in fresh apps', () => {
 
     it('boots and hands a signed delivery to the typed handler', async () => {
       const secret = generateWazapinSecret();
-      const app = new AppProcess(dir(), 'main.js', { WAZAPIN_WEBHOOK_SECRET: secret });
+      const app = startAppScript(dir(), 'main.js', { WAZAPIN_WEBHOOK_SECRET: secret });
       try {
         const [, port] = await app.waitFor(/^LISTENING (\d+)$/m);
         const result = await deliverWazapinEvent({
@@ -108,7 +108,7 @@ describe('the packed package in fresh apps', () => {
     });
 
     it('runs the testing kit from nestjs-wazapin-webhooks/testing', async () => {
-      const kit = new AppProcess(dir(), 'kit-check.js');
+      const kit = startAppScript(dir(), 'kit-check.js');
       expect(await kit.exited).toBe(0);
       expect(kit.stdout).toMatch(/^KIT 200$/m);
       expect(kit.stdout).toMatch(/^HANDLED \{.*"from":"6280000000011"\}$/m);
