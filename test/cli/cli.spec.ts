@@ -30,6 +30,20 @@ describe('wazapin-webhooks', () => {
     }
   });
 
+  it("has every option the README's CLI section names", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('<!-- section: cli -->'), readme.indexOf('<!-- /section: cli -->'));
+    const parts = section.split('**`').slice(1);
+    expect(parts.map((part) => part.split(/[ `]/)[0])).toEqual(['emulator', 'send', 'verify']);
+    for (const part of parts) {
+      const command = part.split(/[ `]/)[0];
+      const help = (await runBin([command, '--help'])).stdout;
+      for (const option of new Set(part.match(/(?<![\w-])--[a-z][a-z-]*/g))) {
+        expect(`${command} ${help.includes(option) ? option : `lacks ${option}`}`).toBe(`${command} ${option}`);
+      }
+    }
+  });
+
   it('prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     const run = await runBin(['--version']);

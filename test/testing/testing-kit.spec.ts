@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'svix';
+import request from 'supertest';
 import {
   OnWazapinEvent,
   WAZAPIN_EVENT_TYPES,
@@ -141,6 +142,13 @@ describe('createWazapinTestingModule', () => {
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual({ received: true });
     expect(handlers.messages).toHaveLength(2);
+  });
+
+  it("signs a body supertest can send, as the README shows", async () => {
+    const secret = wazapin.secret;
+    const signed = signWazapinDelivery({ secret, body: sampleWazapinPayload('message.new') });
+    await request(wazapin.app.getHttpServer()).post('/webhooks/wazapin/message.new').set(signed.headers).send(signed.body).expect(200);
+    expect(handlers.messages[0].id).toBe(signed.id);
   });
 
   it('lets a test play rejections: a stale timestamp answers 401 and runs nothing', async () => {
