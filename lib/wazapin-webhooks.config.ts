@@ -3,12 +3,13 @@ import type {
   WazapinDispatchMode,
   WazapinWebhooksModuleOptions,
 } from './interfaces/wazapin-webhooks-options.interface.js';
+import { resolveQueueOptions, type ResolvedWazapinQueueOptions } from './queue/wazapin-queue.config.js';
 import { decodeWebhookSecrets } from './signature/webhook-secret.js';
 import { WazapinConfigurationError } from './wazapin-configuration.error.js';
 import { WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
 
 const HOURS = 3600;
-const DISPATCH_MODES: readonly WazapinDispatchMode[] = ['background', 'inline'];
+const DISPATCH_MODES: readonly WazapinDispatchMode[] = ['background', 'inline', 'queue'];
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const resolved = value ?? fallback;
@@ -31,6 +32,8 @@ export class WazapinWebhooksConfig {
   readonly idempotencyLeaseSeconds: number;
   readonly idempotencyMaxEntries: number;
   readonly failOpen: boolean;
+  /** Queue settings, set in `dispatch: 'queue'` only. */
+  readonly queue?: ResolvedWazapinQueueOptions;
 
   constructor(@Inject(WAZAPIN_WEBHOOKS_MODULE_OPTIONS) readonly options: WazapinWebhooksModuleOptions) {
     decodeWebhookSecrets(options.secrets);
@@ -53,5 +56,9 @@ export class WazapinWebhooksConfig {
     this.idempotencyLeaseSeconds = positive('idempotency.leaseSeconds', idempotency.leaseSeconds, 60);
     this.idempotencyMaxEntries = positive('idempotency.maxEntries', idempotency.maxEntries, 1_000_000);
     this.failOpen = idempotency.failOpen ?? false;
+    if (options.queue !== undefined && this.dispatch !== 'queue') {
+      throw new WazapinConfigurationError(`WazapinWebhooksModule: queue options are set but dispatch is "${this.dispatch}"; set dispatch: 'queue'`);
+    }
+    this.queue = this.dispatch === 'queue' ? resolveQueueOptions(options.queue) : undefined;
   }
 }

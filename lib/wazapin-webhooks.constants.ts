@@ -24,4 +24,9 @@ export const WAZAPIN_VERIFIED_DELIVERY = Symbol('WAZAPIN_VERIFIED_DELIVERY');
 export const WazapinWebhookEvents = {
   /** A handler threw. Payload: {@link WazapinHandlerFailure}. */
   HandlerFailed: 'wazapin.handler.failed',
+  /**
+   * A queued delivery used up its attempts (`dispatch: 'queue'`); its job stays in the failed
+   * set. Payload: {@link WazapinQueueJobFailure}.
+   */
+  QueueJobFailed: 'wazapin.queue.job-failed',
 } as const;

@@ -9,6 +9,8 @@ import { WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js
 import { WazapinEventDispatcher } from './events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from './events/wazapin-handler.explorer.js';
 import { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
+import { WazapinDeliveryQueue } from './queue/wazapin-delivery.queue.js';
+import { WazapinDeliveryWorker } from './queue/wazapin-delivery.worker.js';
 import { WazapinSignatureGuard } from './receiving/signature.guard.js';
 import { WazapinWebhookExceptionFilter } from './receiving/wazapin-webhook-exception.filter.js';
 import { WazapinWebhookReceiver } from './receiving/wazapin-webhook.receiver.js';
@@ -53,6 +55,8 @@ import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js
     },
     WazapinWebhooksApiService,
     WazapinEndpointRegistrar,
+    WazapinDeliveryQueue,
+    WazapinDeliveryWorker,
   ],
   exports: [WazapinWebhooksConfig, WazapinHandlerExplorer, WAZAPIN_IDEMPOTENCY_STORE, WazapinWebhooksApiService],
 })

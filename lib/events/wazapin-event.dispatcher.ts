@@ -20,11 +20,16 @@ export class WazapinEventDispatcher {
     @Optional() private readonly emitter?: EventEmitter2,
   ) {}
 
-  async dispatch(event: WazapinEvent): Promise<WazapinHandlerFailure[]> {
+  /**
+   * Runs the handlers of `event`, except those named in `skip` (handlers that already
+   * succeeded on an earlier attempt of a queued delivery).
+   */
+  async dispatch(event: WazapinEvent, skip?: ReadonlySet<string>): Promise<WazapinHandlerFailure[]> {
     if (!this.explorer.hasSpecificHandler(event.type)) {
       this.logUnhandledType(event.type);
     }
-    const handlers = this.explorer.handlersFor(event.type);
+    const all = this.explorer.handlersFor(event.type);
+    const handlers = skip ? all.filter((handler) => !skip.has(handler.name)) : all;
     const results = await Promise.allSettled(handlers.map((handler) => handler.invoke(event)));
     const failures: WazapinHandlerFailure[] = [];
     results.forEach((result, index) => {

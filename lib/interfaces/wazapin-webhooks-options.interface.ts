@@ -1,13 +1,16 @@
 import type { WazapinApiOptions, WazapinAutoRegisterOptions } from '../api/interfaces/wazapin-api-options.interface.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
+import type { WazapinQueueOptions } from '../queue/wazapin-queue-options.interface.js';
 
 /**
  * When handlers run relative to the HTTP answer:
  * - `background`: answer 2xx once verified and claimed, then run handlers (fast; an event in
  *   flight is lost if the process dies);
- * - `inline`: run handlers first; a failure answers 500 so the platform retries.
+ * - `inline`: run handlers first; a failure answers 500 so the platform retries;
+ * - `queue`: add the delivery to a BullMQ queue, answer 2xx once Redis holds it, and let
+ *   workers on any instance run handlers with retries and backoff (see {@link WazapinQueueOptions}).
  */
-export type WazapinDispatchMode = 'background' | 'inline';
+export type WazapinDispatchMode = 'background' | 'inline' | 'queue';
 
 /** Deduplication settings. */
 export interface WazapinIdempotencyOptions {
@@ -34,6 +37,8 @@ export interface WazapinWebhooksModuleOptions {
   toleranceSeconds?: number;
   /** Default `'background'`. */
   dispatch?: WazapinDispatchMode;
+  /** Settings of `dispatch: 'queue'`; only allowed with it. */
+  queue?: WazapinQueueOptions;
   idempotency?: WazapinIdempotencyOptions;
   /** `'native'` (default, Node's crypto) or `'svix'` (the svix 1.x library, installed separately). */
   verifier?: 'native' | 'svix';

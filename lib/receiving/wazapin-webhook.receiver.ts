@@ -11,6 +11,7 @@ import {
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
+import { WazapinDeliveryQueue } from '../queue/wazapin-delivery.queue.js';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { WAZAPIN_IDEMPOTENCY_STORE } from '../wazapin-webhooks.constants.js';
 import { dedupeKeys } from './dedupe-keys.js';
@@ -54,6 +55,7 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
     private readonly config: WazapinWebhooksConfig,
     private readonly dispatcher: WazapinEventDispatcher,
     @Inject(WAZAPIN_IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
+    private readonly queue: WazapinDeliveryQueue,
   ) {}
 
   async receive(delivery: VerifiedDelivery, pathType?: string): Promise<WazapinWebhookReceipt> {
@@ -76,7 +78,9 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
     if (keys === 'done') {
       return DUPLICATE;
     }
-    if (this.config.dispatch === 'inline') {
+    if (this.config.dispatch === 'queue') {
+      await this.enqueue(event, keys);
+    } else if (this.config.dispatch === 'inline') {
       await this.dispatchInline(event, keys);
     } else {
       this.track(this.dispatchInBackground(event, keys));
@@ -94,6 +98,17 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
     if (failures.length > 0) {
       await this.settle(keys, 'release');
       throw new InternalServerErrorException(`${failures.length} handler(s) failed; the delivery will be retried`);
+    }
+    await this.settle(keys, 'complete');
+  }
+
+  /** Acknowledges only once the queue holds the delivery; otherwise releases it for the retry. */
+  private async enqueue(event: WazapinEvent, keys: string[]): Promise<void> {
+    try {
+      await this.queue.add(event);
+    } catch (error) {
+      await this.settle(keys, 'release');
+      throw error;
     }
     await this.settle(keys, 'complete');
   }

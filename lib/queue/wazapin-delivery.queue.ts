@@ -1,0 +1,79 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { Queue } from 'bullmq';
+import type { WazapinEvent } from '../events/wazapin-event.interface.js';
+import { OutageLog } from '../redis/outage-log.js';
+import { closeRedisClient, createFailFastRedisClient, type FailFastRedis } from '../redis/wazapin-redis-connection.js';
+import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
+import { loadBullMQ } from './load-bullmq.js';
+import { resolveQueueConnection } from './queue-connection.js';
+import { deliveryJobId, toQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
+
+/** Longest wait for Redis while enqueueing, so a delivery gets its 503 well within the sender's timeout. */
+const ENQUEUE_COMMAND_TIMEOUT_MS = 5000;
+
+/**
+ * The producer side of `dispatch: 'queue'`: adds each verified delivery to the BullMQ queue
+ * under its delivery id. Inert in the other dispatch modes.
+ */
+@Injectable()
+export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('WazapinWebhooks');
+  private readonly outage = new OutageLog(this.logger, 'Webhook queue');
+  private queue?: Queue<WazapinQueuedDelivery>;
+  private redis?: FailFastRedis;
+
+  constructor(
+    private readonly config: WazapinWebhooksConfig,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const options = this.config.queue;
+    if (!options) {
+      return;
+    }
+    const { Queue } = await loadBullMQ();
+    const { connection, prefix } = await resolveQueueConnection(options, this.moduleRef);
+    // Fails fast while Redis is down: the delivery is answered 503 and the platform retries it.
+    this.redis = createFailFastRedisClient(connection, ENQUEUE_COMMAND_TIMEOUT_MS, "dispatch 'queue'");
+    this.queue = new Queue<WazapinQueuedDelivery>(options.name, {
+      connection: this.redis.client,
+      prefix,
+      skipWaitingForReady: true,
+      defaultJobOptions: {
+        attempts: options.attempts,
+        backoff: options.backoff,
+        removeOnComplete: options.removeOnComplete,
+        removeOnFail: options.removeOnFail,
+      },
+    });
+    this.queue.on('error', () => undefined);
+  }
+
+  /**
+   * Adds the delivery durably; resolves once Redis holds it. Adding a delivery id already in
+   * the queue is a no-op. Answers 503 when the queue cannot take it.
+   */
+  async add(event: WazapinEvent): Promise<void> {
+    if (!this.queue) {
+      throw new ServiceUnavailableException('Webhook queue is not running');
+    }
+    try {
+      await this.redis?.connected();
+      await this.queue.add(event.type, toQueuedDelivery(event), { jobId: deliveryJobId(event.id) });
+    } catch (error) {
+      this.outage.failed(error, 'answering 503 until it recovers');
+      throw new ServiceUnavailableException('Webhook queue unavailable; retry later');
+    }
+    this.outage.recovered();
+  }
+
+  /** Runs after the HTTP server has closed, so no delivery is still being enqueued. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue?.close();
+    if (this.redis) {
+      await closeRedisClient(this.redis.client);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
+import { WazapinHandlerExplorer } from '../events/wazapin-handler.explorer.js';
+import { OutageLog } from '../redis/outage-log.js';
+import { closeRedisClient, createRedisClient } from '../redis/wazapin-redis-connection.js';
+import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
+import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
+import { loadBullMQ } from './load-bullmq.js';
+import { resolveQueueConnection } from './queue-connection.js';
+import { fromQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
+import type { WazapinQueueJobFailure } from './wazapin-queue-failure.interface.js';
+
+/**
+ * The consumer side of `dispatch: 'queue'`, in every instance that runs a worker: takes
+ * deliveries off the queue and runs their handlers. A failed handler fails the job so BullMQ
+ * retries it with backoff; a retry runs only the handlers that have not succeeded yet.
+ */
+@Injectable()
+export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('WazapinWebhooks');
+  private readonly outage = new OutageLog(this.logger, 'Webhook queue worker');
+  private worker?: Worker<WazapinQueuedDelivery>;
+  private client?: Redis;
+
+  constructor(
+    private readonly config: WazapinWebhooksConfig,
+    private readonly dispatcher: WazapinEventDispatcher,
+    private readonly explorer: WazapinHandlerExplorer,
+    private readonly moduleRef: ModuleRef,
+    @Optional() private readonly emitter?: EventEmitter2,
+  ) {}
+
+  /** Starts once every handler is discovered. */
+  async onApplicationBootstrap(): Promise<void> {
+    const options = this.config.queue;
+    if (!options?.worker) {
+      return;
+    }
+    const { Worker } = await loadBullMQ();
+    const { connection, prefix } = await resolveQueueConnection(options, this.moduleRef);
+    // BullMQ's workers wait out Redis outages themselves, which needs commands that never give up.
+    this.client = createRedisClient(connection, { maxRetriesPerRequest: null }, "dispatch 'queue'");
+    this.client.on('error', () => undefined);
+    this.client.on('ready', () => this.outage.recovered());
+    this.worker = new Worker<WazapinQueuedDelivery>(options.name, (job) => this.process(job), {
+      ...options.workerOptions,
+      connection: this.client,
+      prefix,
+      concurrency: options.concurrency,
+      autorun: true,
+    });
+    this.worker.on('error', (error) => this.outage.failed(error, 'queued deliveries wait until it recovers'));
+    this.worker.on('failed', (job, error) => {
+      if (job?.finishedOn !== undefined) {
+        this.onExhausted(job, error);
+      }
+    });
+  }
+
+  /** Stops taking jobs and waits for the running ones, so shutting down loses no handler run. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+    if (this.client) {
+      await closeRedisClient(this.client);
+    }
+  }
+
+  private async process(job: Job<WazapinQueuedDelivery>): Promise<void> {
+    const event = fromQueuedDelivery(job.data);
+    const handled = new Set(job.data.handled);
+    const failures = await this.dispatcher.dispatch(event, handled);
+    if (failures.length === 0) {
+      return;
+    }
+    const failed = new Set(failures.map((failure) => failure.handler));
+    for (const handler of this.explorer.handlersFor(event.type)) {
+      if (!failed.has(handler.name)) {
+        handled.add(handler.name);
+      }
+    }
+    await job.updateData({ ...job.data, handled: [...handled] });
+    throw new Error(
+      failures
+        .map(({ handler, error }) => `${handler}: ${error instanceof Error ? error.message : String(error)}`)
+        .join('; '),
+    );
+  }
+
+  private onExhausted(job: Job<WazapinQueuedDelivery>, error: Error): void {
+    const event = fromQueuedDelivery(job.data);
+    const handled = new Set(job.data.handled);
+    const failure: WazapinQueueJobFailure = {
+      event,
+      jobId: job.id ?? event.id,
+      attempts: job.attemptsMade,
+      error,
+      failedHandlers: this.explorer
+        .handlersFor(event.type)
+        .map((handler) => handler.name)
+        .filter((name) => !handled.has(name)),
+    };
+    this.logger.error(
+      `Queued ${event.type} delivery ${event.id} failed after ${failure.attempts} attempt(s) and stays in the failed set: ${error.message}`,
+    );
+    this.emitter?.emit(WazapinWebhookEvents.QueueJobFailed, failure);
+  }
+}

@@ -1,0 +1,17 @@
+import type { WazapinEvent } from '../events/wazapin-event.interface.js';
+
+/**
+ * A queued delivery whose attempts are exhausted, as emitted under
+ * `WazapinWebhookEvents.QueueJobFailed`. Its job stays in the queue's failed set.
+ */
+export interface WazapinQueueJobFailure {
+  readonly event: WazapinEvent;
+  /** The BullMQ job id: the delivery id, unless BullMQ refuses it as an id. */
+  readonly jobId: string;
+  /** Attempts made. */
+  readonly attempts: number;
+  /** The error of the last attempt. */
+  readonly error: Error;
+  /** Handlers that still failed on the last attempt. */
+  readonly failedHandlers: readonly string[];
+}

@@ -1,0 +1,62 @@
+import type { BackoffOptions, KeepJobs } from 'bullmq';
+import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
+import type { WazapinQueueOptions, WazapinQueueWorkerOptions } from './wazapin-queue-options.interface.js';
+import type { WazapinRedisConnection } from '../redis/wazapin-redis-connection.js';
+
+/** Queue settings with defaults applied. */
+export interface ResolvedWazapinQueueOptions {
+  readonly connection?: WazapinRedisConnection;
+  readonly name: string;
+  readonly prefix?: string;
+  readonly attempts: number;
+  readonly backoff: BackoffOptions;
+  readonly concurrency: number;
+  readonly worker: boolean;
+  readonly workerOptions: WazapinQueueWorkerOptions;
+  readonly removeOnComplete: boolean | number | KeepJobs;
+  readonly removeOnFail: boolean | number | KeepJobs;
+}
+
+const DEFAULT_NAME = 'wazapin-webhooks';
+const DEFAULT_ATTEMPTS = 10;
+const DEFAULT_BACKOFF_MS = 2000;
+const DEFAULT_CONCURRENCY = 10;
+const DEFAULT_KEEP_COMPLETED: KeepJobs = { age: 24 * 3600, count: 10_000 };
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  const resolved = value ?? fallback;
+  if (!Number.isInteger(resolved) || resolved < 1) {
+    throw new WazapinConfigurationError(`WazapinWebhooksModule: queue.${name} must be a positive integer, got ${String(value)}`);
+  }
+  return resolved;
+}
+
+function resolveBackoff(backoff: number | BackoffOptions | undefined): BackoffOptions {
+  const resolved = typeof backoff === 'object' ? backoff : { type: 'exponential', delay: backoff ?? DEFAULT_BACKOFF_MS };
+  if (resolved.delay !== undefined && (!Number.isFinite(resolved.delay) || resolved.delay < 0)) {
+    throw new WazapinConfigurationError(
+      `WazapinWebhooksModule: queue.backoff must be a non-negative number of milliseconds, got ${String(resolved.delay)}`,
+    );
+  }
+  return resolved;
+}
+
+/** Validates `dispatch: 'queue'` settings at startup and applies the defaults. */
+export function resolveQueueOptions(options: WazapinQueueOptions = {}): ResolvedWazapinQueueOptions {
+  const name = options.name ?? DEFAULT_NAME;
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new WazapinConfigurationError('WazapinWebhooksModule: queue.name must be a non-empty string');
+  }
+  return {
+    connection: options.connection,
+    name,
+    prefix: options.prefix,
+    attempts: positiveInteger('attempts', options.attempts, DEFAULT_ATTEMPTS),
+    backoff: resolveBackoff(options.backoff),
+    concurrency: positiveInteger('concurrency', options.concurrency, DEFAULT_CONCURRENCY),
+    worker: options.worker ?? true,
+    workerOptions: options.workerOptions ?? {},
+    removeOnComplete: options.removeOnComplete ?? DEFAULT_KEEP_COMPLETED,
+    removeOnFail: options.removeOnFail ?? false,
+  };
+}

@@ -1,0 +1,95 @@
+import { createRequire } from 'node:module';
+import type { Redis, RedisOptions } from 'ioredis';
+import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
+
+/**
+ * The Redis to use: an ioredis client, ioredis options, or a `redis://` / `rediss://` URL.
+ * From a client the module copies the settings (`duplicate()`) into a connection of its own,
+ * tuned for its job and closed on shutdown, so your client's settings and lifetime stay yours.
+ */
+export type WazapinRedisConnection = Redis | RedisOptions | string;
+
+type RedisClass = new (...args: [string, RedisOptions] | [RedisOptions]) => Redis;
+
+function loadRedisClass(feature: string): RedisClass {
+  try {
+    return (createRequire(import.meta.url)('ioredis') as { Redis: RedisClass }).Redis;
+  } catch {
+    throw new WazapinConfigurationError(
+      `WazapinWebhooksModule: ${feature} needs the ioredis package (5.x or 6.x). Install it with \`npm install ioredis\`.`,
+    );
+  }
+}
+
+function isRedisClient(connection: WazapinRedisConnection): connection is Redis {
+  return typeof connection === 'object' && typeof (connection as Partial<Redis>).duplicate === 'function';
+}
+
+/**
+ * Opens a new connection to `connection` with `overrides` applied. ioredis is loaded here, on
+ * first use, so apps that never use Redis need not install it.
+ */
+export function createRedisClient(connection: WazapinRedisConnection, overrides: RedisOptions, feature: string): Redis {
+  if (isRedisClient(connection)) {
+    return connection.duplicate(overrides);
+  }
+  const Redis = loadRedisClass(feature);
+  return typeof connection === 'string' ? new Redis(connection, overrides) : new Redis({ ...connection, ...overrides });
+}
+
+/** A connection that fails fast while Redis is down, see {@link createFailFastRedisClient}. */
+export interface FailFastRedis {
+  readonly client: Redis;
+  /**
+   * Resolves once the connection has been ready, or after the command timeout if it never
+   * was. Waiting covers the app's first requests while it connects; later outages fail at once.
+   */
+  connected(): Promise<void>;
+}
+
+/**
+ * Opens a connection for work done within an HTTP request: no offline queue, one retry and
+ * a command timeout, so a command fails at once while Redis is down instead of waiting for it,
+ * and the delivery gets its 503. Errors are left to the commands: without a listener ioredis
+ * would print each reconnection attempt.
+ */
+export function createFailFastRedisClient(connection: WazapinRedisConnection, commandTimeout: number, feature: string): FailFastRedis {
+  const client = createRedisClient(
+    connection,
+    { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout, lazyConnect: false },
+    feature,
+  );
+  client.on('error', () => undefined);
+  let opened = false;
+  const ready = new Promise<void>((resolve) => client.once('ready', resolve)).then(() => {
+    opened = true;
+  });
+  return {
+    client,
+    connected: async () => {
+      if (opened) {
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, commandTimeout);
+      });
+      await Promise.race([ready, timeout]);
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Closes a connection the module opened: politely when it is up, at once when it is not. */
+export async function closeRedisClient(client: Redis): Promise<void> {
+  if (client.status === 'end') {
+    return;
+  }
+  const ended = new Promise((resolve) => client.once('end', resolve));
+  if (client.status === 'ready') {
+    await client.quit().catch(() => client.disconnect());
+  } else {
+    client.disconnect();
+  }
+  await ended;
+}
