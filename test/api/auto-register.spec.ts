@@ -142,6 +142,29 @@ describe('autoRegister', () => {
     });
   });
 
+  it('refuses to guess a filter for an app without handlers', async () => {
+    await expect(bootApp(env, { url: URL, required: true }, [])).rejects.toMatchObject({
+      name: 'WazapinValidationError',
+      fields: { eventTypes: [expect.stringMatching(/no @OnWazapinEvent handler/)] },
+    });
+    expect(emulator.endpoints()).toEqual([]);
+  });
+
+  it('leaves a disabled endpoint disabled, and warns about it', async () => {
+    const response = await fetch(`${emulator.webhooksUrl}/endpoints`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${emulator.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: URL, event_types: ['message.new', 'message.status_update'], disabled: true }),
+    });
+    expect(response.status).toBe(201);
+    const logger = new RecordingLogger();
+
+    apps.push(await bootApp(env, { url: URL }, [MessageHandlers], logger));
+
+    expect(emulator.endpoints()).toMatchObject([{ disabled: true }]);
+    expect(logger.has('warn', /is disabled in Wazapin: it receives nothing until re-enabled/)).toBe(true);
+  });
+
   it('fails clearly without an API key, and only when used', async () => {
     const logger = new RecordingLogger();
     const { WAZAPIN_API_KEY: _omitted, ...withoutKey } = env;
