@@ -11,7 +11,7 @@ export interface CliCommand {
   readonly name: string;
   /** One line, for the command list. */
   readonly summary: string;
-  /** Full `--help` text. */
+  /** Full `--help` text, printed by the runner for `--help` or `-h` anywhere in the arguments. */
   readonly usage: string;
   /** Runs with the arguments after the command name; resolves with the exit code. */
   run(args: readonly string[], io: CliIo): Promise<number>;

@@ -7,16 +7,16 @@ import { VerifyCommand } from './commands/verify.command.js';
 import { packageVersion } from './package-version.js';
 
 /** The commands of the `wazapin-webhooks` bin. */
-export const CLI_COMMANDS: readonly CliCommand[] = [new EmulatorCommand(), new SendCommand(), new VerifyCommand()];
+const COMMANDS: readonly CliCommand[] = [new EmulatorCommand(), new SendCommand(), new VerifyCommand()];
 
-function usage(commands: readonly CliCommand[]): string {
-  const width = Math.max(...commands.map((command) => command.name.length));
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
   return `Usage: wazapin-webhooks <command> [options]
 
 Local tools for Wazapin webhooks: an emulator of the API, test deliveries, captured-delivery checks.
 
 Commands:
-${commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
+${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
 
 Options:
   -h, --help     Show this help; "wazapin-webhooks <command> --help" shows a command's options
@@ -28,26 +28,30 @@ Options:
  * Runs `wazapin-webhooks` with `argv` (the arguments after the bin's name), resolving with the
  * exit code. Wrong usage prints what is wrong and exits 2; no error escapes as a stack trace.
  */
-export async function runCli(argv: readonly string[], io: CliIo, commands: readonly CliCommand[] = CLI_COMMANDS): Promise<number> {
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined) {
-    io.err(usage(commands));
+    io.err(usage());
     return CliExitCode.Usage;
   }
   if (name === '--help' || name === '-h' || name === 'help') {
-    const command = commands.find((candidate) => candidate.name === args[0]);
-    io.out(command ? command.usage : usage(commands));
+    const command = COMMANDS.find((candidate) => candidate.name === args[0]);
+    io.out(command ? command.usage : usage());
     return CliExitCode.Ok;
   }
   if (name === '--version' || name === '-v') {
     io.out(packageVersion());
     return CliExitCode.Ok;
   }
-  const command = commands.find((candidate) => candidate.name === name);
+  const command = COMMANDS.find((candidate) => candidate.name === name);
   if (!command) {
     // The word is not echoed: a mistyped command line may start with a secret.
-    io.err(`Unknown command. Commands: ${commands.map((candidate) => candidate.name).join(', ')}. Run "wazapin-webhooks --help".`);
+    io.err(`Unknown command. Commands: ${COMMANDS.map((candidate) => candidate.name).join(', ')}. Run "wazapin-webhooks --help".`);
     return CliExitCode.Usage;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(command.usage);
+    return CliExitCode.Ok;
   }
   try {
     return await command.run(args, io);

@@ -11,7 +11,6 @@ const OPTIONS = {
   body: { type: 'string' },
   'header-family': { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const USAGE = `Usage: wazapin-webhooks emulator [--port <port>] [options]
@@ -101,10 +100,6 @@ export class EmulatorCommand implements CliCommand {
 
   async run(args: readonly string[], io: CliIo): Promise<number> {
     const { values } = parseCommandArgs(args, OPTIONS, 0);
-    if (values.help) {
-      io.out(USAGE);
-      return CliExitCode.Ok;
-    }
     const port = integerOption(values.port, 'port', 0);
     if (port > 65535) {
       throw new CliUsageError('--port must be at most 65535');

@@ -20,7 +20,6 @@ const OPTIONS = {
   id: { type: 'string' },
   timestamp: { type: 'string' },
   timeout: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const USAGE = `Usage: wazapin-webhooks send <event-type> --url <url> --secret <whsec> [options]
@@ -108,10 +107,6 @@ export class SendCommand implements CliCommand {
 
   async run(args: readonly string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseCommandArgs(args, OPTIONS, 1);
-    if (values.help) {
-      io.out(USAGE);
-      return CliExitCode.Ok;
-    }
     const type = positionals[0];
     if (!type) {
       throw new CliUsageError('Missing <event-type>, e.g. message.new');

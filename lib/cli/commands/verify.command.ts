@@ -11,7 +11,6 @@ const OPTIONS = {
   body: { type: 'string' },
   tolerance: { type: 'string' },
   'ignore-timestamp': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const USAGE = `Usage: wazapin-webhooks verify --secret <whsec> --headers <file> --body <file> [options]
@@ -45,10 +44,6 @@ export class VerifyCommand implements CliCommand {
 
   async run(args: readonly string[], io: CliIo): Promise<number> {
     const { values } = parseCommandArgs(args, OPTIONS, 0);
-    if (values.help) {
-      io.out(USAGE);
-      return CliExitCode.Ok;
-    }
     const secrets = cliSecrets(values.secret);
     const headersFile = requireOption(values.headers, 'headers');
     const bodyFile = requireOption(values.body, 'body');
