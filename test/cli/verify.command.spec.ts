@@ -140,9 +140,11 @@ describe('wazapin-webhooks verify', () => {
 
   it('says when the header holds no v1 signature at all', async () => {
     const delivery = signed();
-    const run = await verify({ headers: { ...delivery.headers, 'svix-signature': 'v1a,c2lnbmF0dXJl' }, body: delivery.body });
+    const bare = delivery.headers['svix-signature'].slice(3);
+    const run = await verify({ headers: { ...delivery.headers, 'svix-signature': `v1a,c2lnbmF0dXJl ${bare}` }, body: delivery.body });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/the signature header holds no v1 signature \(1 v1a\)/);
+    expect(run.stdout).toMatch(/the signature header holds no v1 signature \(1 v1a, 1 malformed\)/);
+    expect(run.stdout).not.toContain(bare);
   });
 
   it('refuses missing files and unreadable headers with exit 2', async () => {

@@ -88,8 +88,12 @@ function timestampCheck(header: string, input: DiagnoseDeliveryInput): DeliveryC
   ]);
 }
 
+/** Counts the header's entries by version (`1 v1, 1 v1a`); anything else is "malformed", never quoted. */
 function describeEntries(header: string): string {
-  const versions = header.split(' ').filter((entry) => entry !== '').map((entry) => entry.split(',')[0] || '(empty)');
+  const versions = header
+    .split(' ')
+    .filter((entry) => entry !== '')
+    .map((entry) => (/^v\d+[a-z]?,./.test(entry) ? entry.slice(0, entry.indexOf(',')) : 'malformed'));
   const counts = new Map<string, number>();
   versions.forEach((version) => counts.set(version, (counts.get(version) ?? 0) + 1));
   return [...counts].map(([version, count]) => `${count} ${version}`).join(', ') || 'nothing';
