@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OnWazapinEvent, type WazapinEvent } from '../../lib/index.js';
@@ -93,6 +95,20 @@ describe('wazapin-webhooks send', () => {
     const run = await runBin(['send', 'message.new', '--url', 'http://127.0.0.1:9/webhooks/wazapin', '--secret', wazapin.secret]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/No answer from http:\/\/127\.0\.0\.1:9: ECONNREFUSED/);
+  });
+
+  it('gives up after --timeout on a receiver that never answers', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const run = await runBin(['send', 'message.new', '--url', `http://127.0.0.1:${port}/hook`, '--secret', wazapin.secret, '--timeout', '300']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(`No answer from http://127.0.0.1:${port} within 300 ms\n`);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it.each([

@@ -136,7 +136,7 @@ export class SendCommand implements CliCommand {
       answer = await postWebhook(url, body, headers, timeoutMs);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      io.err(`No answer from ${new URL(url).origin}: ${code ?? (error as Error).message}`);
+      io.err(code ? `No answer from ${new URL(url).origin}: ${code}` : (error as Error).message);
       return CliExitCode.Failed;
     }
     const text = answer.text.length > MAX_ANSWER_CHARS ? `${answer.text.slice(0, MAX_ANSWER_CHARS)}…` : answer.text;
