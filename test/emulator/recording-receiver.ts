@@ -17,6 +17,8 @@ export interface ReceivedRequest {
 export class RecordingReceiver {
   readonly received: ReceivedRequest[] = [];
   respond: (request: ReceivedRequest) => number = () => 200;
+  /** How long to wait before answering. */
+  answerAfterMs = 0;
 
   private constructor(private readonly server: Server) {}
 
@@ -36,8 +38,10 @@ export class RecordingReceiver {
         };
         receiver.received.push(received);
         const status = receiver.respond(received);
-        response.writeHead(status, { 'content-type': 'text/plain' });
-        response.end(status >= 200 && status < 300 ? 'ok' : `status ${status}`);
+        setTimeout(() => {
+          response.writeHead(status, { 'content-type': 'text/plain' });
+          response.end(status >= 200 && status < 300 ? 'ok' : `status ${status}`);
+        }, receiver.answerAfterMs);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -158,6 +158,20 @@ describe('WazapinEmulator', () => {
       ]);
     });
 
+    it('counts an answer slower than deliveryTimeoutMs as a failure', async () => {
+      await start({ deliveryTimeoutMs: 100, retrySchedule: [0, 0] });
+      await createEndpoint();
+      receiver.answerAfterMs = 300;
+
+      emulator.publish('message.new', { message_id: 'm1' });
+      await emulator.settled();
+
+      expect(emulator.deliveries().map((a) => [a.status, a.response_status_code, a.response])).toEqual([
+        ['failed', null, 'Could not deliver: timed out after 100 ms'],
+        ['failed', null, 'Could not deliver: timed out after 100 ms'],
+      ]);
+    });
+
     it('signs each retry afresh: new timestamp and signature, same delivery id', async () => {
       await start({ retryScale: 1, retrySchedule: [0, 1100] });
       const endpoint = await createEndpoint();

@@ -5,6 +5,7 @@ import { signWazapinDelivery } from '../sign-wazapin-delivery.js';
 import { emulatorId } from './emulator-ids.js';
 import type { EmulatorEndpoint, EmulatorMessage, EmulatorState } from './emulator-state.js';
 import { FaultQueue } from './fault-queue.js';
+import { DeliveryTimeoutError, postDelivery } from './post-delivery.js';
 
 /** A delivery fault armed by the emulator's `failNext/delayNext/duplicateNextDeliveries`. */
 export type DeliveryFault = { kind: 'fail' } | { kind: 'delay'; ms: number } | { kind: 'duplicate'; concurrent: boolean };
@@ -186,19 +187,15 @@ export class EmulatorDeliverer {
       return { ok: false, statusCode: null, response: 'Emulator closed' };
     }
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers,
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.any([AbortSignal.timeout(this.settings.timeoutMs), this.closing.signal]),
+      const answer = await postDelivery(url, headers, body, {
+        timeoutMs: this.settings.timeoutMs,
+        signal: this.closing.signal,
+        maxChars: MAX_RESPONSE_CHARS,
       });
-      const text = await response.text();
       // Anything but 2xx is a failure, redirects included.
-      return { ok: response.status >= 200 && response.status < 300, statusCode: response.status, response: text.slice(0, MAX_RESPONSE_CHARS) };
+      return { ok: answer.status >= 200 && answer.status < 300, statusCode: answer.status, response: answer.text };
     } catch (error) {
-      const info = describeNetworkError(error);
-      const reason = info.name === 'TimeoutError' ? `timed out after ${this.settings.timeoutMs} ms` : (info.code ?? info.message ?? 'unknown error');
+      const reason = error instanceof DeliveryTimeoutError ? error.message : (describeNetworkError(error).code ?? String(error));
       return { ok: false, statusCode: null, response: `Could not deliver: ${reason}` };
     }
   }
