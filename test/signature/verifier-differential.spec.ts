@@ -260,7 +260,8 @@ const CATEGORIES: Record<string, (c: Context) => Delivery> = {
   'signature: one character changed': (c) => {
     const s = sign(c);
     const at = c.rng.int(0, 42); // the 43 characters before the "=" padding
-    const replacement = c.rng.pick([...BASE64_ALPHABET].filter((ch) => ch !== s.base64[at]));
+    // Header values reach us as latin-1 text, so a non-ASCII character is a possible input.
+    const replacement = c.rng.pick([...BASE64_ALPHABET, 'é', 'ÿ', 'Ā', '€'].filter((ch) => ch !== s.base64[at]));
     return mismatch(s, { signature: `v1,${s.base64.slice(0, at)}${replacement}${s.base64.slice(at + 1)}` });
   },
   'signature: same bytes, non-canonical base64': (c) => {
@@ -272,6 +273,13 @@ const CATEGORIES: Record<string, (c: Context) => Delivery> = {
     const base64 = `${s.base64.slice(0, 42)}${changed}=`;
     premise(base64 !== s.base64 && Buffer.from(base64, 'base64').equals(Buffer.from(s.base64, 'base64')), 'same bytes, other text');
     return mismatch(s, { signature: `v1,${base64}` });
+  },
+  'signature: right text but a non-ASCII last character': (c) => {
+    // After a full-length entry, so an implementation that compares a fixed-size buffer and
+    // ignores a short write would see the previous entry's "=" and wrongly match.
+    const s = sign(c);
+    const almost = `v1,${s.base64.slice(0, 43)}${c.rng.pick(['é', 'ÿ', 'Ā', '€'])}`;
+    return mismatch(s, { signature: `${fakeV1(c.rng)} ${almost}` });
   },
   'signature: truncated': (c) => {
     const s = sign(c);
