@@ -1,0 +1,39 @@
+import type { BenchMode } from '../support/bench-mode.js';
+import { runBenchChild } from '../support/child-process.js';
+import type { DedupeResult, InMemoryDedupeResult, RedisDedupeResult } from './dedupe-result.js';
+import { startRedisServer } from './redis-server.js';
+
+const CHILD_LIMIT_MS = 5 * 60_000;
+
+async function benchRedis(claims: number): Promise<RedisDedupeResult> {
+  const given = process.env.REDIS_URL;
+  const started = given ? undefined : await startRedisServer();
+  const url = given ?? started?.url;
+  if (!url) {
+    return { skipped: true, reason: 'no Redis: REDIS_URL is not set and redis-server is not on the PATH' };
+  }
+  try {
+    const result = await runBenchChild<Omit<Extract<RedisDedupeResult, { skipped: false }>, 'skipped' | 'server'>>(
+      'dedupe/redis.child.js',
+      [url, String(claims)],
+      { timeoutMs: CHILD_LIMIT_MS },
+    );
+    return { skipped: false, server: given ? 'REDIS_URL' : 'redis-server started on loopback', ...result };
+  } catch (error) {
+    return { skipped: true, reason: `Redis at ${given ? 'REDIS_URL' : url} failed: ${error instanceof Error ? error.message : String(error)}` };
+  } finally {
+    await started?.stop();
+  }
+}
+
+/**
+ * Deduplication: the in-memory store's claim rate and memory for a million distinct ids (in a
+ * fresh process with `--expose-gc`), and the Redis store's claim rate when Redis is at hand.
+ */
+export async function benchDedupe(mode: BenchMode): Promise<DedupeResult> {
+  const inMemory = await runBenchChild<InMemoryDedupeResult>('dedupe/in-memory.child.js', [String(mode.dedupe.ids)], {
+    execArgv: ['--expose-gc'],
+    timeoutMs: CHILD_LIMIT_MS,
+  });
+  return { inMemory, redis: await benchRedis(mode.dedupe.redisClaims) };
+}

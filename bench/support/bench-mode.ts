@@ -1,0 +1,55 @@
+/** How long and how hard each section of the benchmark runs. */
+export interface BenchMode {
+  readonly name: 'quick' | 'full';
+  readonly verify: {
+    /** Rounds of every contender, interleaved; figures are medians over rounds. */
+    readonly rounds: number;
+    /** Target wall time of one timed batch of calls. */
+    readonly batchMs: number;
+  };
+  readonly http: {
+    readonly rounds: number;
+    readonly durationSeconds: number;
+    /** Unmeasured load before a target's first round, so its path is compiled. */
+    readonly warmupSeconds: number;
+    readonly connections: number;
+  };
+  readonly dedupe: {
+    /** Distinct ids claimed in the in-memory store. */
+    readonly ids: number;
+    /** Claims timed against Redis. */
+    readonly redisClaims: number;
+  };
+  readonly storm: {
+    /** Distinct deliveries; duplicates come on top. */
+    readonly deliveries: number;
+    readonly duplicateRatio: number;
+    readonly connections: number;
+  };
+}
+
+const FULL: BenchMode = {
+  name: 'full',
+  verify: { rounds: 151, batchMs: 4 },
+  http: { rounds: 3, durationSeconds: 10, warmupSeconds: 3, connections: 32 },
+  dedupe: { ids: 1_000_000, redisClaims: 100_000 },
+  storm: { deliveries: 50_000, duplicateRatio: 0.1, connections: 32 },
+};
+
+const QUICK: BenchMode = {
+  name: 'quick',
+  verify: { rounds: 41, batchMs: 2 },
+  http: { rounds: 2, durationSeconds: 3, warmupSeconds: 1, connections: 32 },
+  dedupe: { ids: 1_000_000, redisClaims: 20_000 },
+  storm: { deliveries: 50_000, duplicateRatio: 0.1, connections: 32 },
+};
+
+/** The mode named on the command line: `--quick` for a short run, full otherwise. */
+export function benchModeFromArgs(args: readonly string[]): BenchMode {
+  return args.includes('--quick') ? QUICK : FULL;
+}
+
+/** The mode of the given name, as passed to child processes. */
+export function benchModeNamed(name: string | undefined): BenchMode {
+  return name === 'quick' ? QUICK : FULL;
+}
