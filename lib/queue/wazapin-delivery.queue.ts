@@ -40,7 +40,6 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
     this.queue = new Queue<WazapinQueuedDelivery>(options.name, {
       connection: this.redis.client,
       prefix,
-      skipWaitingForReady: true,
       defaultJobOptions: {
         attempts: options.attempts,
         backoff: options.backoff,
@@ -56,11 +55,15 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
    * the queue is a no-op. Answers 503 when the queue cannot take it.
    */
   async add(event: WazapinEvent): Promise<void> {
-    if (!this.queue) {
+    if (!this.queue || !this.redis) {
       throw new ServiceUnavailableException('Webhook queue is not running');
     }
     try {
-      await this.redis?.connected();
+      await this.redis.connected();
+      // Until the first connection, BullMQ would hold the job until Redis answers: fail instead.
+      if (this.redis.client.status !== 'ready') {
+        throw new Error(`Redis connection is ${this.redis.client.status}`);
+      }
       await this.queue.add(event.type, toQueuedDelivery(event), { jobId: deliveryJobId(event.id) });
     } catch (error) {
       this.outage.failed(error, 'answering 503 until it recovers');

@@ -34,7 +34,12 @@ export function createRedisClient(connection: WazapinRedisConnection, overrides:
     return connection.duplicate(overrides);
   }
   const Redis = loadRedisClass(feature);
-  return typeof connection === 'string' ? new Redis(connection, overrides) : new Redis({ ...connection, ...overrides });
+  if (typeof connection === 'string') {
+    return new Redis(connection, overrides);
+  }
+  // BullMQ's connection options may carry a `url`, which ioredis takes only as an argument.
+  const { url, ...options } = connection as RedisOptions & { url?: unknown };
+  return typeof url === 'string' ? new Redis(url, { ...options, ...overrides }) : new Redis({ ...options, ...overrides });
 }
 
 /** A connection that fails fast while Redis is down, see {@link createFailFastRedisClient}. */

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { freePort } from '../api/api-test-kit.js';
 
 /** A redis-server this process started, on a loopback port, that a test can stop and start again. */
 export interface RedisServer {
@@ -56,17 +57,6 @@ export function describeIf(missing: string | undefined): (name: string, body: ()
     console.warn(`Skipping "${name}": ${missing}`);
     describe.skip(name, body);
   };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (typeof address !== 'object' || address === null) {
-    throw new Error('No free port');
-  }
-  return address.port;
 }
 
 function ping(port: number): Promise<boolean> {

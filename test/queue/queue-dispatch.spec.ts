@@ -1,0 +1,237 @@
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
+import { Queue } from 'bullmq';
+import {
+  OnWazapinEvent,
+  WazapinWebhookEvents,
+  WazapinWebhooksModule,
+  type WazapinEvent,
+  type WazapinHandlerFailure,
+  type WazapinQueueJobFailure,
+  type WazapinQueueOptions,
+  type WazapinWebhooksModuleOptions,
+} from '../../lib/index.js';
+import { generateWazapinSecret } from '../../lib/testing/index.js';
+import { deleteKeys, describeIf, redisMissing, uniquePrefix, useRedis } from '../support/redis.js';
+import { waitUntil } from '../support/wait-until.js';
+import { deferred, startTestApp, waitFor, type TestApp } from '../support/webhook-app.js';
+
+const secret = generateWazapinSecret();
+const QUEUE = 'wazapin-webhooks';
+const ROUTE = '/webhooks/wazapin/message.status_update';
+const statusUpdate = (messageId: string) => ({ message_id: messageId, conversation_id: 'conv_1', status: 'delivered', organization_id: 'org_1' });
+
+/** What the handlers of the apps under test did; reset before each test. */
+const seen = {
+  steady: [] as string[],
+  flaky: [] as string[],
+  /** How many more times `flaky` throws. */
+  flakyFailures: 0,
+  /** Holds `steady` open while set. */
+  gate: undefined as Promise<void> | undefined,
+  handlerFailures: [] as WazapinHandlerFailure[],
+  jobFailures: [] as WazapinQueueJobFailure[],
+};
+
+@Injectable()
+class Handlers {
+  @OnWazapinEvent('message.status_update')
+  async steady(event: WazapinEvent<'message.status_update'>) {
+    await seen.gate;
+    seen.steady.push(event.id);
+  }
+
+  @OnWazapinEvent('message.status_update')
+  flaky(event: WazapinEvent<'message.status_update'>) {
+    seen.flaky.push(event.id);
+    if (seen.flakyFailures > 0) {
+      seen.flakyFailures--;
+      throw new Error('downstream unavailable');
+    }
+  }
+
+  @OnEvent(WazapinWebhookEvents.HandlerFailed)
+  onHandlerFailed(failure: WazapinHandlerFailure) {
+    seen.handlerFailures.push(failure);
+  }
+
+  @OnEvent(WazapinWebhookEvents.QueueJobFailed)
+  onJobFailed(failure: WazapinQueueJobFailure) {
+    seen.jobFailures.push(failure);
+  }
+}
+
+describeIf(redisMissing)("dispatch: 'queue'", () => {
+  let redis: { url: string; close(): Promise<void> };
+  let prefix: string;
+  let inspect: Queue;
+  const apps: TestApp[] = [];
+
+  const boot = async (queue: WazapinQueueOptions = {}, options: Partial<WazapinWebhooksModuleOptions> = {}) => {
+    const app = await startTestApp('express', {
+      imports: [
+        EventEmitterModule.forRoot(),
+        WazapinWebhooksModule.forRoot({
+          secrets: secret,
+          dispatch: 'queue',
+          queue: { connection: redis.url, prefix, backoff: { type: 'fixed', delay: 10 }, ...queue },
+          ...options,
+        }),
+      ],
+      providers: [Handlers],
+    });
+    apps.push(app);
+    return app;
+  };
+  const deliver = (app: TestApp, id: string) => app.deliver({ secret, id, body: statusUpdate(`wamid-${id}`) }, ROUTE);
+  const stateOf = (id: string) => inspect.getJobState(id);
+
+  beforeAll(async () => {
+    redis = await useRedis();
+  });
+  beforeEach(() => {
+    prefix = uniquePrefix('queue');
+    inspect = new Queue(QUEUE, { connection: { url: redis.url }, prefix });
+    Object.assign(seen, { steady: [], flaky: [], flakyFailures: 0, gate: undefined, handlerFailures: [], jobFailures: [] });
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    await inspect.close();
+    await deleteKeys(redis.url, prefix);
+  });
+  afterAll(async () => {
+    await redis.close();
+  });
+
+  it('acknowledges once the job is in Redis under the delivery id, then a worker runs the handlers', async () => {
+    const app = await boot();
+    const response = await deliver(app, 'msg_queued');
+    expect(response).toMatchObject({ status: 200, json: { received: true } });
+    const job = await inspect.getJob('msg_queued');
+    expect(job?.data).toMatchObject({ id: 'msg_queued', type: 'message.status_update', payload: statusUpdate('wamid-msg_queued') });
+
+    await waitUntil('the job to complete', async () => (await stateOf('msg_queued')) === 'completed');
+    expect(seen.steady).toEqual(['msg_queued']);
+    expect(seen.flaky).toEqual(['msg_queued']);
+  });
+
+  it('never enqueues a delivery id twice, even through an instance whose dedupe store has not seen it', async () => {
+    const first = await boot();
+    expect((await deliver(first, 'msg_once')).json).toEqual({ received: true });
+    expect((await deliver(first, 'msg_once')).json).toEqual({ received: true, duplicate: true });
+    // A second instance with its own in-memory store: only the job id stops the duplicate.
+    const second = await boot({ worker: false });
+    expect((await deliver(second, 'msg_once')).status).toBe(200);
+    expect(await inspect.getJobCountByTypes('waiting', 'active', 'completed', 'delayed')).toBe(1);
+  });
+
+  it('maps a delivery id BullMQ refuses as a job id to a stable one', async () => {
+    const app = await boot();
+    expect((await deliver(app, '12345')).status).toBe(200);
+    expect((await deliver(app, 'a:b')).status).toBe(200);
+    await waitFor(() => seen.steady.length === 2);
+    expect(seen.steady.sort()).toEqual(['12345', 'a:b']);
+  });
+
+  it('retries a failed handler with backoff, running only the handlers that have not succeeded', async () => {
+    seen.flakyFailures = 2;
+    const app = await boot({ attempts: 5 });
+    expect((await deliver(app, 'msg_flaky')).status).toBe(200);
+
+    await waitUntil('the job to complete', async () => (await stateOf('msg_flaky')) === 'completed');
+    expect(seen.flaky).toEqual(['msg_flaky', 'msg_flaky', 'msg_flaky']);
+    expect(seen.steady).toEqual(['msg_flaky']);
+    expect(seen.handlerFailures.map((failure) => failure.handler)).toEqual(['Handlers.flaky', 'Handlers.flaky']);
+    expect((await inspect.getJob('msg_flaky'))?.attemptsMade).toBe(3);
+    expect(seen.jobFailures).toEqual([]);
+  });
+
+  it('leaves a job failed with its error once attempts are exhausted, and emits it once', async () => {
+    seen.flakyFailures = Number.POSITIVE_INFINITY;
+    const app = await boot({ attempts: 3 });
+    expect((await deliver(app, 'msg_doomed')).status).toBe(200);
+
+    await waitUntil('the job to fail', async () => (await stateOf('msg_doomed')) === 'failed');
+    await waitFor(() => seen.jobFailures.length === 1);
+    const job = await inspect.getJob('msg_doomed');
+    expect(job?.failedReason).toBe('Handlers.flaky: downstream unavailable');
+    expect(job?.attemptsMade).toBe(3);
+    expect(seen.flaky).toHaveLength(3);
+    expect(seen.steady).toEqual(['msg_doomed']);
+    const [failure] = seen.jobFailures;
+    expect(failure).toMatchObject({ jobId: 'msg_doomed', attempts: 3, failedHandlers: ['Handlers.flaky'] });
+    expect(failure.event).toMatchObject({ id: 'msg_doomed', type: 'message.status_update' });
+    expect(failure.error.message).toBe('Handlers.flaky: downstream unavailable');
+    expect(app.logger.has('error', /msg_doomed failed after 3 attempt\(s\) and stays in the failed set/)).toBe(true);
+  });
+
+  it('lets running handlers finish on shutdown, and the job completes', async () => {
+    const gate = deferred();
+    seen.gate = gate.promise;
+    const app = await boot();
+    expect((await deliver(app, 'msg_running')).status).toBe(200);
+    await waitUntil('the job to start', async () => (await stateOf('msg_running')) === 'active');
+
+    let closed = false;
+    const closing = apps.splice(0)[0].close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(closed).toBe(false);
+    gate.resolve();
+    await closing;
+    expect(seen.steady).toEqual(['msg_running']);
+    expect(await stateOf('msg_running')).toBe('completed');
+    expect(app.logger.lines.filter((line) => line.level === 'error')).toEqual([]);
+  });
+
+  it('with worker: false only enqueues; a worker elsewhere runs the handlers', async () => {
+    const receiver = await boot({ worker: false });
+    expect((await deliver(receiver, 'msg_elsewhere')).status).toBe(200);
+    expect(await stateOf('msg_elsewhere')).toBe('waiting');
+    await boot();
+    await waitUntil('the job to complete', async () => (await stateOf('msg_elsewhere')) === 'completed');
+    expect(seen.steady).toEqual(['msg_elsewhere']);
+  });
+
+  it("uses the app's own @nestjs/bullmq queue settings when no connection is given", async () => {
+    @Injectable()
+    class QueueWatcher {
+      constructor(@InjectQueue(QUEUE) readonly queue: Queue) {}
+    }
+    const app = await startTestApp('express', {
+      imports: [
+        EventEmitterModule.forRoot(),
+        BullModule.forRoot({ connection: { url: redis.url } }),
+        BullModule.registerQueue({ name: QUEUE, prefix }),
+        WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'queue', queue: { name: QUEUE } }),
+      ],
+      providers: [Handlers, QueueWatcher],
+    });
+    apps.push(app);
+    expect((await deliver(app, 'msg_nest_bullmq')).status).toBe(200);
+    const watcher = app.app.get(QueueWatcher);
+    await waitUntil('the job to complete', async () => (await watcher.queue.getJobState('msg_nest_bullmq')) === 'completed');
+    expect(seen.steady).toEqual(['msg_nest_bullmq']);
+  });
+
+  it('refuses to start without a Redis for the queue', async () => {
+    @Module({ imports: [WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'queue' })] })
+    class NoRedisModule {}
+    await expect(NestFactory.createApplicationContext(NoRedisModule, { logger: false, abortOnError: false })).rejects.toThrow(
+      /dispatch 'queue' needs a Redis: set queue.connection, or configure @nestjs\/bullmq/,
+    );
+  });
+
+  it.each([
+    [{ dispatch: 'background', queue: {} }, /queue options are set but dispatch is "background"/],
+    [{ dispatch: 'queue', queue: { attempts: 0 } }, /queue.attempts must be a positive integer, got 0/],
+    [{ dispatch: 'queue', queue: { concurrency: 1.5 } }, /queue.concurrency must be a positive integer, got 1.5/],
+    [{ dispatch: 'queue', queue: { backoff: -1 } }, /queue.backoff must be a non-negative number of milliseconds, got -1/],
+    [{ dispatch: 'queue', queue: { name: '' } }, /queue.name must be a non-empty string/],
+  ] as [Partial<WazapinWebhooksModuleOptions>, RegExp][])('rejects bad queue settings at startup: %j', async (options, message) => {
+    @Module({ imports: [WazapinWebhooksModule.forRoot({ secrets: secret, ...options })] })
+    class BadModule {}
+    await expect(NestFactory.createApplicationContext(BadModule, { logger: false, abortOnError: false })).rejects.toThrow(message);
+  });
+});
