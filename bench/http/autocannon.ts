@@ -26,15 +26,10 @@ export interface AutocannonOptions {
 }
 
 export interface AutocannonResult {
-  /** Seconds. */
-  duration: number;
   errors: number;
   timeouts: number;
   mismatches: number;
-  non2xx: number;
-  resets: number;
   statusCodeStats: Record<string, { count: number }>;
-  requests: { total: number; sent: number };
 }
 
 /** A running load; emits `response` (client, statusCode, bytes, milliseconds) per answer. */

@@ -17,7 +17,7 @@ process.on('disconnect', () => process.exit(0));
 
 process.on('message', (message: BenchMessage) => {
   if (message.kind === 'usage') {
-    process.send?.({ kind: 'usage', cpu: process.cpuUsage(), eventLoop: performance.eventLoopUtilization() });
+    process.send?.({ kind: 'usage', cpu: process.cpuUsage() });
     return;
   }
   if (message.kind !== 'close') {

@@ -110,9 +110,6 @@ function stormSection({ storm }: BenchResults): ReportSection {
     `${plan.unique.toLocaleString('en-US')} distinct events, plus ${plan.retries.toLocaleString('en-US')} retries (same delivery id, new signature) ` +
       `and ${plan.reemissions.toLocaleString('en-US')} re-emissions (same message and status, new delivery id); ${storm.connections} connections.`,
   ];
-  if (storm.reduced) {
-    notes.push(`Reduced run: ${storm.reduced}.`);
-  }
   return { title: 'Status-update storm', rows, notes };
 }
 

@@ -3,7 +3,7 @@ import { type BenchMessage, runBenchChild, startBenchChild } from '../support/ch
 import { progress } from '../support/progress.js';
 import { ADAPTERS, type AdapterName, type HandlerCounts, MODULE_PATH } from '../http/bench-app.js';
 import type { StormPlanFigures } from '../http/delivery-plans.js';
-import type { LoadResult } from '../http/load-result.js';
+import type { LoadOptions, LoadResult } from '../http/load-result.js';
 
 const STORM_SEED = 0x5707;
 const CHILD_LIMIT_MS = 4 * 60_000;
@@ -32,26 +32,21 @@ export interface StormAdapterResult {
 export interface StormResult {
   readonly deliveries: number;
   readonly duplicateRatio: number;
-  /** Set when the mode sends fewer than the 50,000 deliveries of a full run. */
-  readonly reduced?: string;
   readonly connections: number;
   readonly adapters: Record<AdapterName, StormAdapterResult>;
 }
-
-const FULL_STORM = 50_000;
 
 async function stormOne(adapter: AdapterName, mode: BenchMode, env: NodeJS.ProcessEnv): Promise<StormAdapterResult> {
   const app = startBenchChild('http/bench-server.child.js', [adapter, 'counting'], { env, timeoutMs: CHILD_LIMIT_MS });
   const { url } = await app.next<BenchMessage & { url: string }>('ready');
   let load: LoadResult & { storm: StormPlanFigures; duplicateReceipts: number };
   try {
-    load = await runBenchChild('http/load.child.js', [
-      JSON.stringify({
-        url: `${url}${MODULE_PATH}`,
-        connections: mode.storm.connections,
-        storm: { unique: mode.storm.deliveries, duplicateRatio: mode.storm.duplicateRatio, seed: STORM_SEED },
-      }),
-    ], { env, timeoutMs: CHILD_LIMIT_MS });
+    const options: LoadOptions = {
+      url: `${url}${MODULE_PATH}`,
+      connections: mode.storm.connections,
+      storm: { unique: mode.storm.deliveries, duplicateRatio: mode.storm.duplicateRatio, seed: STORM_SEED },
+    };
+    load = await runBenchChild('http/load.child.js', [JSON.stringify(options)], { env, timeoutMs: CHILD_LIMIT_MS });
   } finally {
     app.send({ kind: 'close' });
   }
@@ -91,7 +86,6 @@ export async function benchStorm(mode: BenchMode, secret: string): Promise<Storm
   return {
     deliveries,
     duplicateRatio,
-    reduced: deliveries < FULL_STORM ? `${mode.name} mode: ${deliveries} deliveries instead of ${FULL_STORM}` : undefined,
     connections,
     adapters,
   };

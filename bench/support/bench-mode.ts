@@ -21,7 +21,7 @@ export interface BenchMode {
     readonly redisClaims: number;
   };
   readonly storm: {
-    /** Distinct deliveries; duplicates come on top. */
+    /** Distinct deliveries; duplicates come on top. The same in both modes: 50,000. */
     readonly deliveries: number;
     readonly duplicateRatio: number;
     readonly connections: number;
