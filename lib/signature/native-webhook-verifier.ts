@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { HmacSha256 } from './hmac-sha256.js';
 import { decodeWebhookSecrets } from './webhook-secret.js';
 import type { WebhookSignatureHeaders } from './webhook-headers.js';
 import { checkWebhookTimestamp } from './webhook-timestamp.js';
@@ -21,7 +22,8 @@ const NO_MATCH: WebhookVerificationResult = { ok: false, reason: 'no-matching-si
  * Buffer's lenient decoder (which skips stray characters) never gets to see the header.
  */
 export class NativeWebhookVerifier implements WebhookVerifier {
-  private readonly keys: Buffer[];
+  private readonly hmac: HmacSha256;
+  private readonly keyCount: number;
   private readonly toleranceSeconds: number;
   // Scratch space for the two texts compared. `verify` is synchronous, so one pair per
   // verifier serves every call, and the hot path allocates no buffers.
@@ -29,7 +31,9 @@ export class NativeWebhookVerifier implements WebhookVerifier {
   private readonly received = Buffer.alloc(SIGNATURE_TEXT_LENGTH);
 
   constructor(options: WebhookVerifierOptions) {
-    this.keys = decodeWebhookSecrets(options.secrets);
+    const keys = decodeWebhookSecrets(options.secrets);
+    this.hmac = new HmacSha256(keys);
+    this.keyCount = keys.length;
     this.toleranceSeconds = options.toleranceSeconds;
   }
 
@@ -43,8 +47,8 @@ export class NativeWebhookVerifier implements WebhookVerifier {
       return NO_MATCH;
     }
     const prefix = `${headers.id}.${headers.timestamp}.`;
-    for (const key of this.keys) {
-      this.expected.write(createHmac('sha256', key).update(prefix).update(body).digest('base64'), 'latin1');
+    for (let key = 0; key < this.keyCount; key++) {
+      this.expected.write(this.hmac.base64(key, prefix, body), 'latin1');
       for (const candidate of candidates) {
         // Written as UTF-8, a non-ASCII character becomes bytes above 0x7f, which never equal
         // the ASCII expected text; one that does not fit leaves the write short, and the
