@@ -14,6 +14,8 @@ import { resolveQueueConnection } from './queue-connection.js';
 import { fromQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
 import type { WazapinQueueJobFailure } from './wazapin-queue-failure.interface.js';
 
+const SHUTDOWN_POLL_MS = 20;
+
 /**
  * The consumer side of `dispatch: 'queue'`, in every instance that runs a worker: takes
  * deliveries off the queue and runs their handlers. A failed handler fails the job so BullMQ
@@ -25,6 +27,8 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private readonly outage = new OutageLog(this.logger, 'Webhook queue worker');
   private worker?: Worker<WazapinQueuedDelivery>;
   private client?: Redis;
+  /** Jobs whose handlers started and whose outcome Redis has not recorded yet. */
+  private readonly unsettled = new Set<string>();
 
   constructor(
     private readonly config: WazapinWebhooksConfig,
@@ -54,22 +58,35 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       autorun: true,
     });
     this.worker.on('error', (error) => this.outage.failed(error, 'queued deliveries wait until it recovers'));
+    this.worker.on('completed', (job) => this.unsettled.delete(job.id ?? ''));
     this.worker.on('failed', (job, error) => {
+      this.unsettled.delete(job?.id ?? '');
       if (job?.finishedOn !== undefined) {
         this.onExhausted(job, error);
       }
     });
   }
 
-  /** Stops taking jobs and waits for the running ones, so shutting down loses no handler run. */
+  /**
+   * Stops taking jobs, lets running handlers finish and their outcome reach Redis, then closes.
+   * BullMQ's own graceful close would wait for Redis forever while it is down; here a lost
+   * connection ends the wait, and jobs not recorded as done run again elsewhere once their
+   * lock expires.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.worker?.close();
-    if (this.client) {
-      await closeRedisClient(this.client);
+    if (!this.worker || !this.client) {
+      return;
     }
+    await this.worker.pause(true);
+    while (this.unsettled.size > 0 && this.client.status === 'ready') {
+      await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_POLL_MS));
+    }
+    await this.worker.close(true);
+    await closeRedisClient(this.client);
   }
 
   private async process(job: Job<WazapinQueuedDelivery>): Promise<void> {
+    this.unsettled.add(job.id ?? '');
     const event = fromQueuedDelivery(job.data);
     const handled = new Set(job.data.handled);
     const failures = await this.dispatcher.dispatch(event, handled);

@@ -85,16 +85,17 @@ export function createFailFastRedisClient(connection: WazapinRedisConnection, co
   };
 }
 
-/** Closes a connection the module opened: politely when it is up, at once when it is not. */
+/** Closes a connection the module opened: politely when Redis is up, at once when it is not. */
 export async function closeRedisClient(client: Redis): Promise<void> {
-  if (client.status === 'end') {
+  if (client.status !== 'ready') {
+    client.disconnect();
     return;
   }
   const ended = new Promise((resolve) => client.once('end', resolve));
-  if (client.status === 'ready') {
-    await client.quit().catch(() => client.disconnect());
-  } else {
+  try {
+    await client.quit();
+    await ended;
+  } catch {
     client.disconnect();
   }
-  await ended;
 }
