@@ -1,50 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
-import { deleteKeys, describeIf, redisMissing, uniquePrefix, useRedis } from '../support/redis.js';
-import { handlerRuns, type ScaleInstance, sendAsPlatform, startScaleInstance, tally } from '../support/scale-instances.js';
+import { describeIf, redisMissing } from '../support/redis.js';
+import { sendAsPlatform, tally, useFleet } from '../support/scale-instances.js';
 import { waitUntil } from '../support/wait-until.js';
 
 const DELIVERIES = 400;
 
 describeIf(redisMissing)("dispatch: 'queue', an instance killed while its handlers run", () => {
-  let redis: { url: string; close(): Promise<void> };
-  let inspect: Redis;
-  let keyPrefix: string;
-  let instances: ScaleInstance[] = [];
-
-  beforeAll(async () => {
-    redis = await useRedis();
-    inspect = new Redis(redis.url);
-    keyPrefix = uniquePrefix('queue-killed');
-  });
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.process.stop('SIGKILL')));
-    await deleteKeys(redis.url, keyPrefix);
-    inspect.disconnect();
-    await redis.close();
-  });
+  const fleet = useFleet('queue-killed');
 
   it(
     'every acknowledged delivery is still handled, by the surviving instance',
     async () => {
       const secret = generateWazapinSecret();
-      instances = await Promise.all(
-        ['a', 'b'].map((name) =>
-          startScaleInstance(name, {
-            REDIS_URL: redis.url,
-            KEY_PREFIX: keyPrefix,
-            WAZAPIN_SECRET: secret,
-            DISPATCH: 'queue',
-            HANDLER_MS: '100',
-            QUEUE_CONCURRENCY: '5',
-            // A dead worker's lock expires after 2 s, and the survivor looks for such jobs every 0.5 s.
-            LOCK_MS: '2000',
-            STALLED_INTERVAL_MS: '500',
-          }),
-        ),
-      );
+      const instances = await fleet.start(['a', 'b'], {
+        WAZAPIN_SECRET: secret,
+        DISPATCH: 'queue',
+        HANDLER_MS: '100',
+        QUEUE_CONCURRENCY: '5',
+        // A dead worker's lock expires after 2 s, and the survivor looks for such jobs every 0.5 s.
+        LOCK_MS: '2000',
+        STALLED_INTERVAL_MS: '500',
+      });
       const [victim, survivor] = instances;
       const deliveries = Array.from({ length: DELIVERIES }, (_, i) => ({
         id: `msg_${i}_${randomUUID()}`,
@@ -55,28 +33,28 @@ describeIf(redisMissing)("dispatch: 'queue', an instance killed while its handle
 
       // Kill the victim once it has handlers in flight: started, not yet handled.
       const inFlight = async () => {
-        const started = await handlerRuns(inspect, keyPrefix, 'started');
-        const handled = new Set((await handlerRuns(inspect, keyPrefix, 'handled')).map((run) => `${run.instance} ${run.id}`));
+        const started = await fleet.runs('started');
+        const handled = new Set((await fleet.runs('handled')).map((run) => `${run.instance} ${run.id}`));
         return started.filter((run) => run.instance === victim.name && !handled.has(`${run.instance} ${run.id}`));
       };
-      const victimRuns = async () => (await handlerRuns(inspect, keyPrefix, 'started')).filter((run) => run.instance === victim.name);
+      const victimRuns = async () => (await fleet.runs('started')).filter((run) => run.instance === victim.name);
       await waitUntil('the victim to be running handlers', async () => (await victimRuns()).length >= 20 && (await inFlight()).length > 0);
       await victim.process.stop('SIGKILL');
       const interrupted = (await inFlight()).map((run) => run.id);
 
       await waitUntil(
         'every acknowledged delivery to be handled',
-        async () => new Set((await handlerRuns(inspect, keyPrefix, 'handled')).map((run) => run.id)).size === DELIVERIES,
+        async () => new Set((await fleet.runs('handled')).map((run) => run.id)).size === DELIVERIES,
         60_000,
       );
       await survivor.process.stop('SIGTERM');
 
-      const handled = await handlerRuns(inspect, keyPrefix, 'handled');
+      const handled = await fleet.runs('handled');
       const perDelivery = tally(handled.map((run) => run.id));
-      const started = await handlerRuns(inspect, keyPrefix, 'started');
+      const started = await fleet.runs('started');
       const victimStarted = new Set(started.filter((run) => run.instance === victim.name).map((run) => run.id));
       const repeated = [...perDelivery].filter(([, runs]) => runs > 1).map(([id]) => id);
-      const queue = new Queue('wazapin-webhooks', { connection: { url: redis.url }, prefix: keyPrefix });
+      const queue = new Queue('wazapin-webhooks', { connection: { url: fleet.redisUrl }, prefix: fleet.keyPrefix });
       const counts = await queue.getJobCounts('completed', 'failed', 'active', 'waiting', 'delayed');
       await queue.close();
       console.log(

@@ -1,36 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
-import { deleteKeys, describeIf, redisMissing, uniquePrefix, useRedis } from '../support/redis.js';
-import { handlerRuns, type ScaleInstance, sendAsPlatform, shuffle, startScaleInstance, tally } from '../support/scale-instances.js';
+import { describeIf, redisMissing } from '../support/redis.js';
+import { sendAsPlatform, shuffle, tally, useFleet } from '../support/scale-instances.js';
 
 const UNIQUE = 3500;
 const DUPLICATES = 1500;
 
 describeIf(redisMissing)('two instances sharing one Redis', () => {
-  let redis: { url: string; close(): Promise<void> };
-  let inspect: Redis;
-  let keyPrefix: string;
-  let instances: ScaleInstance[] = [];
-
-  beforeAll(async () => {
-    redis = await useRedis();
-    inspect = new Redis(redis.url);
-    keyPrefix = uniquePrefix('two-instances');
-  });
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.process.stop('SIGKILL')));
-    await deleteKeys(redis.url, keyPrefix);
-    inspect.disconnect();
-    await redis.close();
-  });
+  const fleet = useFleet('two-instances');
 
   it(
     `handles each of ${UNIQUE} deliveries exactly once, of ${UNIQUE + DUPLICATES} sent concurrently to both at random`,
     async () => {
       const secret = generateWazapinSecret();
-      const env = { REDIS_URL: redis.url, KEY_PREFIX: keyPrefix, WAZAPIN_SECRET: secret, HANDLER_MS: '10' };
-      instances = await Promise.all(['a', 'b'].map((name) => startScaleInstance(name, env)));
+      const instances = await fleet.start(['a', 'b'], { WAZAPIN_SECRET: secret, HANDLER_MS: '10' });
 
       const unique = Array.from({ length: UNIQUE }, (_, i) => ({
         id: `msg_${i}_${randomUUID()}`,
@@ -50,7 +33,7 @@ describeIf(redisMissing)('two instances sharing one Redis', () => {
 
       // A graceful stop lets background handlers finish, so the records below are final.
       await Promise.all(instances.map((instance) => instance.process.stop('SIGTERM')));
-      const runs = await handlerRuns(inspect, keyPrefix, 'handled');
+      const runs = await fleet.runs('handled');
       const perDelivery = tally(runs.map((run) => run.id));
       const perInstance = tally(runs.map((run) => run.instance));
       console.log(

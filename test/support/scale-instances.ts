@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { signWazapinDelivery } from '../../lib/testing/index.js';
 import { BUILD_DIR, ensureCompiled } from './compiled.js';
+import { deleteKeys, uniquePrefix, useRedis } from './redis.js';
 import { WatchedProcess } from './watched-process.js';
 
 /** One `test/fixtures/scale-instance.ts` app running in a child process. */
@@ -12,13 +13,64 @@ export interface ScaleInstance {
 }
 
 /** Starts an instance named `name` with the fixture's settings in `env`; resolves once it listens. */
-export async function startScaleInstance(name: string, env: Record<string, string>): Promise<ScaleInstance> {
+async function startScaleInstance(name: string, env: Record<string, string>): Promise<ScaleInstance> {
   ensureCompiled();
   const child = new WatchedProcess(process.execPath, [join(BUILD_DIR, 'test', 'fixtures', 'scale-instance.js')], {
     env: { ...env, INSTANCE: name },
   });
   const [, port] = await child.waitFor(/listening on (\d+)/);
   return { name, url: `http://127.0.0.1:${port}/webhooks/wazapin/message.status_update`, process: child };
+}
+
+/** A suite's Redis and the instances it runs on it. */
+export interface Fleet {
+  readonly redisUrl: string;
+  /** A connection for the test's own reads. */
+  readonly inspect: Redis;
+  /** Prefix of every key the suite's instances write. */
+  readonly keyPrefix: string;
+  /** Starts instances with these names, the fleet's Redis and key prefix, and `env`. */
+  start(names: readonly string[], env: Record<string, string>): Promise<ScaleInstance[]>;
+  /** The handler runs the instances recorded in `list`. */
+  runs(list: 'started' | 'handled'): Promise<HandlerRun[]>;
+}
+
+/**
+ * A {@link Fleet} for the enclosing `describe`: Redis is set up before its tests; afterwards any
+ * instance still running is killed and the fleet's keys are deleted.
+ */
+export function useFleet(label: string): Fleet {
+  let redis: { url: string; close(): Promise<void> };
+  let inspect: Redis;
+  const keyPrefix = uniquePrefix(label);
+  const instances: ScaleInstance[] = [];
+  beforeAll(async () => {
+    redis = await useRedis();
+    inspect = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    await Promise.all(instances.map((instance) => instance.process.stop('SIGKILL')));
+    await deleteKeys(redis.url, keyPrefix);
+    inspect.disconnect();
+    await redis.close();
+  });
+  return {
+    get redisUrl() {
+      return redis.url;
+    },
+    get inspect() {
+      return inspect;
+    },
+    keyPrefix,
+    async start(names, env) {
+      const started = await Promise.all(
+        names.map((name) => startScaleInstance(name, { REDIS_URL: redis.url, KEY_PREFIX: keyPrefix, ...env })),
+      );
+      instances.push(...started);
+      return started;
+    },
+    runs: (list) => handlerRuns(inspect, keyPrefix, list),
+  };
 }
 
 /** A handler run the instances recorded. */
@@ -28,7 +80,7 @@ export interface HandlerRun {
 }
 
 /** The runs the instances recorded in `list` (`started` or `handled`), in order. */
-export async function handlerRuns(redis: Redis, keyPrefix: string, list: 'started' | 'handled'): Promise<HandlerRun[]> {
+async function handlerRuns(redis: Redis, keyPrefix: string, list: 'started' | 'handled'): Promise<HandlerRun[]> {
   const entries = await redis.lrange(`${keyPrefix}:${list}`, 0, -1);
   return entries.map((entry) => {
     const [instance, id] = entry.split(' ');
