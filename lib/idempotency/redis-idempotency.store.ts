@@ -97,6 +97,7 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     await closeRedisClient(this.client);
   }
 
+  /** Nest calls this when the app shuts down, after every handler has settled its claims. */
   async onApplicationShutdown(): Promise<void> {
     await this.close();
   }

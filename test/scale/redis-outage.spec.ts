@@ -150,11 +150,25 @@ describeIf(redisServerMissing)('Redis stopped mid-run', () => {
 
   it('queue dispatch: the app still shuts down while Redis is down', async () => {
     const port = await freePort();
-    running = await bootApp(port, (await createEndpoint(emulator, 'http://127.0.0.1:1/unused')) as string, {
+    running = await bootApp(port, await createEndpoint(emulator, 'http://127.0.0.1:1/unused'), {
       dispatch: 'queue',
       queue: { connection: redis.url },
     });
     await redis.stop();
+    await running.app.close();
+    running = undefined;
+  });
+
+  it('queue dispatch with Redis down from the start: boots, answers 503, and shuts down', async () => {
+    await redis.stop();
+    const port = await freePort();
+    const secret = await createEndpoint(emulator, 'http://127.0.0.1:1/unused');
+    // The in-memory store claims the delivery, so the queue is what answers 503.
+    running = await bootApp(port, secret, { dispatch: 'queue', queue: { connection: redis.url } });
+    const signed = signWazapinDelivery({ secret, body: sampleWazapinPayload('message.status_update') });
+    const response = await fetch(running.url, { method: 'POST', headers: signed.headers, body: signed.body });
+    expect(response.status).toBe(503);
+    expect(count(running.logger.lines, (l) => /Webhook queue unavailable/.test(l.message))).toBe(1);
     await running.app.close();
     running = undefined;
   });
