@@ -1,5 +1,8 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
-import { RedisIdempotencyStore } from '../../lib/index.js';
+import { RedisIdempotencyStore, WazapinWebhooksModule } from '../../lib/index.js';
+import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { deleteKeys, describeIf, redisMissing, redisServerMissing, startRedisServer, uniquePrefix, useRedis } from '../support/redis.js';
 
 describeIf(redisMissing)('RedisIdempotencyStore', () => {
@@ -94,6 +97,16 @@ describeIf(redisMissing)('RedisIdempotencyStore', () => {
     const s = new RedisIdempotencyStore({ host: hostname, port: Number(port) }, { keyPrefix: prefix });
     stores.push(s);
     expect(await s.claim('delivery:options', 60)).toBe('claimed');
+  });
+
+  it('closes its connection when the app using it shuts down', async () => {
+    const s = new RedisIdempotencyStore(redis.url, { keyPrefix: prefix });
+    @Module({ imports: [WazapinWebhooksModule.forRoot({ secrets: generateWazapinSecret(), idempotency: { store: s } })] })
+    class StoreAppModule {}
+    const app = await NestFactory.createApplicationContext(StoreAppModule, { logger: false });
+    expect(await s.claim('delivery:app', 60)).toBe('claimed');
+    await app.close();
+    expect(s.client.status).toBe('end');
   });
 
   it('rejects a non-positive command timeout', () => {
