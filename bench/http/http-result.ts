@@ -12,6 +12,8 @@ export interface HttpTargetFigures {
   readonly latencyMs: { readonly p50: number; readonly p99: number };
   /** CPU time of the app's process per request (user and system, all threads), microseconds. */
   readonly serverCpuMicrosPerRequest: number;
+  /** CPU of the load generator, % of one core: near 100 it, not the app, set the pace. */
+  readonly loadGeneratorCpuPercent: number;
   readonly rounds: readonly {
     readonly requestsPerSecond: number;
     readonly p50: number;
@@ -29,6 +31,11 @@ export interface HttpTargetFigures {
 export interface HttpRatios {
   /** Module route / bare 204 route throughput: the target is at least 0.85. */
   readonly moduleOverBare: number;
+  /**
+   * The same comparison in server CPU per request (bare / module): the requests per CPU-second
+   * the module route leaves of the bare route's. Steadier than req/s when the machine is shared.
+   */
+  readonly moduleOverBareByCpu: number;
   /** Module route / bare route answering the same receipt: the module's own cost. */
   readonly moduleOverBareReceipt: number;
   /** Bare route with the receipt / bare 204 route: what answering a body costs. */

@@ -83,6 +83,7 @@ function summarise(label: string, runs: { load: LoadResult; cpuMicros: number }[
     requestsPerSecond: round(median(rounds.map((r) => r.requestsPerSecond))),
     latencyMs: { p50: round(median(rounds.map((r) => r.p50)), 3), p99: round(median(rounds.map((r) => r.p99)), 3) },
     serverCpuMicrosPerRequest: round(median(rounds.map((r) => r.serverCpuMicrosPerRequest)), 3),
+    loadGeneratorCpuPercent: round(median(rounds.map((r) => r.loadGeneratorCpuPercent)), 3),
     rounds,
   };
 }
@@ -126,10 +127,12 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
   >;
   const paired = (a: HttpTargetName, b: HttpTargetName) =>
     round(median(runs[a].map((run, r) => run.load.requestsPerSecond / runs[b][r].load.requestsPerSecond)), 3);
+  const cpuPerRequest = (name: HttpTargetName, r: number) => runs[name][r].cpuMicros / Math.max(1, runs[name][r].load.responses);
   return {
     targets,
     ratios: {
       moduleOverBare: paired('module', 'bare'),
+      moduleOverBareByCpu: round(median(runs.bare.map((_, r) => cpuPerRequest('bare', r) / cpuPerRequest('module', r))), 3),
       moduleOverBareReceipt: paired('module', 'bareReceipt'),
       bareReceiptOverBare: paired('bareReceipt', 'bare'),
       module100OverModule: paired('module100', 'module'),

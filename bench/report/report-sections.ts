@@ -36,10 +36,11 @@ function verifySection({ verify }: BenchResults): ReportSection {
 }
 
 function httpSection({ http }: BenchResults): ReportSection {
-  const rows = [['Adapter', 'Route', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req']];
+  const rows = [['Adapter', 'Route', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'load gen CPU']];
   const notes = [
     `autocannon in its own process, ${http.connections} connections, ${http.rounds} interleaved rounds of ${http.durationSeconds} s per route; medians.`,
     'Every request to the module route is a distinct, freshly signed message.status_update delivery.',
+    "server CPU: the app process's CPU time (all threads) per answered request. load gen CPU: autocannon's, % of one core.",
   ];
   for (const adapter of ADAPTERS) {
     const { targets, ratios } = http.adapters[adapter];
@@ -52,10 +53,11 @@ function httpSection({ http }: BenchResults): ReportSection {
         t.latencyMs.p50.toFixed(2),
         t.latencyMs.p99.toFixed(2),
         t.serverCpuMicrosPerRequest.toFixed(1),
+        `${Math.round(t.loadGeneratorCpuPercent)} %`,
       ]);
     }
     notes.push(
-      `${adapter}: module / bare ${formatRatio(ratios.moduleOverBare)}, module / bare with receipt ${formatRatio(ratios.moduleOverBareReceipt)}, ` +
+      `${adapter}: module / bare ${formatRatio(ratios.moduleOverBare)} (by server CPU per request ${formatRatio(ratios.moduleOverBareByCpu)}), module / bare with receipt ${formatRatio(ratios.moduleOverBareReceipt)}, ` +
         `bare with receipt / bare ${formatRatio(ratios.bareReceiptOverBare)}, 100 more handlers / 1 handler ${formatRatio(ratios.module100OverModule)}.`,
     );
   }

@@ -31,7 +31,7 @@ export interface BenchMode {
 const FULL: BenchMode = {
   name: 'full',
   verify: { rounds: 151, batchMs: 4 },
-  http: { rounds: 3, durationSeconds: 10, warmupSeconds: 3, connections: 32 },
+  http: { rounds: 5, durationSeconds: 6, warmupSeconds: 3, connections: 32 },
   dedupe: { ids: 1_000_000, redisClaims: 100_000 },
   storm: { deliveries: 50_000, duplicateRatio: 0.1, connections: 32 },
 };
