@@ -145,7 +145,8 @@ export function renderText(results: BenchResults): string {
 export function renderMarkdown(results: BenchResults): string {
   const parts = [`_${header(results)}_`];
   for (const section of reportSections(results)) {
-    parts.push(`**${section.title}**\n\n${markdownTable(section.rows)}${section.notes.length ? `\n\n${section.notes.join('\n')}` : ''}`);
+    const notes = section.notes.map((note) => `- ${note}`).join('\n');
+    parts.push(`**${section.title}**\n\n${markdownTable(section.rows)}${notes ? `\n\n${notes}` : ''}`);
   }
   return `${parts.join('\n\n')}\n`;
 }
