@@ -39,7 +39,8 @@ export async function startRedisServer(): Promise<BenchRedisServer | undefined> 
   });
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) {
+      // A server that never spawned (not installed) has no process to wait for.
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
         resolve();
         return;
       }
