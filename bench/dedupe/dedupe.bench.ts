@@ -20,7 +20,8 @@ async function benchRedis(claims: number): Promise<RedisDedupeResult> {
     );
     return { skipped: false, server: given ? 'REDIS_URL' : 'redis-server started on loopback', ...result };
   } catch (error) {
-    return { skipped: true, reason: `Redis at ${given ? 'REDIS_URL' : url} failed: ${error instanceof Error ? error.message : String(error)}` };
+    const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    return { skipped: true, reason: `Redis at ${given ? 'REDIS_URL' : url} failed: ${message}` };
   } finally {
     await started?.stop();
   }
