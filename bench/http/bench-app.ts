@@ -24,7 +24,7 @@ export const BARE_RECEIPT_PATH = '/bare/receipt';
 /** Route of the module, as registered by default. */
 export const MODULE_PATH = '/webhooks/wazapin';
 
-export const UNRELATED_HANDLER_COUNT = 100;
+const UNRELATED_HANDLER_COUNT = 100;
 const OTHER_CATALOGUED = ['message.new', 'message.sent', 'conversation.updated', 'contact.updated', 'template.status_update'];
 
 /**

@@ -23,8 +23,9 @@ const { Webhook } = createRequire(import.meta.url)('svix') as { Webhook: new (se
  * - `native`: this module's `NativeWebhookVerifier.verify`;
  * - `svix`: svix 1.x `Webhook.verify`, one `Webhook` per secret tried in order, as svix documents
  *   for rotation (it throws on a mismatch, so a miss costs an exception);
- * - `floor`: the least any verifier must do: one `createHmac` per secret over the same bytes and
- *   `timingSafeEqual` against the already-decoded signature.
+ * - `floor`: a bare `createHmac` per secret over the same bytes and `timingSafeEqual` against the
+ *   already-decoded signature: a minimal verifier built on `createHmac`, without reading headers
+ *   or checking the timestamp.
  */
 export function verifyContenders(bytes: number, secretCount: number): Record<VerifyContender, VerifyCall> {
   const secrets = Array.from({ length: secretCount }, () => generateWazapinSecret());
