@@ -15,6 +15,8 @@ import { fromQueuedDelivery, type WazapinQueuedDelivery } from './queued-deliver
 import type { WazapinQueueJobFailure } from './wazapin-queue-failure.interface.js';
 
 const SHUTDOWN_POLL_MS = 20;
+/** How long shutdown waits, once handlers are done, for BullMQ to record their jobs' outcome. */
+const RECORD_TIMEOUT_MS = 5000;
 
 /**
  * The consumer side of `dispatch: 'queue'`, in every instance that runs a worker: takes
@@ -27,6 +29,8 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private readonly outage = new OutageLog(this.logger, 'Webhook queue worker');
   private worker?: Worker<WazapinQueuedDelivery>;
   private client?: Redis;
+  /** Handler runs in progress. */
+  private readonly running = new Set<Promise<void>>();
   /** Jobs whose handlers started and whose outcome Redis has not recorded yet. */
   private readonly unsettled = new Set<string>();
 
@@ -69,24 +73,33 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
 
   /**
    * Stops taking jobs, lets running handlers finish and their outcome reach Redis, then closes.
-   * BullMQ's own graceful close would wait for Redis forever while it is down; here a lost
-   * connection ends the wait, and jobs not recorded as done run again elsewhere once their
-   * lock expires.
+   * BullMQ's own graceful close would wait for Redis forever while it is down; here the wait
+   * for the outcome ends when Redis is gone or after a few seconds, and a job not recorded as
+   * done runs again elsewhere once its lock expires.
    */
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.worker || !this.client) {
       return;
     }
     await this.worker.pause(true);
-    while (this.unsettled.size > 0 && this.client.status === 'ready') {
+    await Promise.allSettled([...this.running]);
+    const deadline = Date.now() + RECORD_TIMEOUT_MS;
+    while (this.unsettled.size > 0 && this.client.status === 'ready' && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_POLL_MS));
     }
     await this.worker.close(true);
     await closeRedisClient(this.client);
   }
 
-  private async process(job: Job<WazapinQueuedDelivery>): Promise<void> {
+  private process(job: Job<WazapinQueuedDelivery>): Promise<void> {
     this.unsettled.add(job.id ?? '');
+    const run = this.runHandlers(job);
+    this.running.add(run);
+    void run.catch(() => undefined).finally(() => this.running.delete(run));
+    return run;
+  }
+
+  private async runHandlers(job: Job<WazapinQueuedDelivery>): Promise<void> {
     const event = fromQueuedDelivery(job.data);
     const handled = new Set(job.data.handled);
     const failures = await this.dispatcher.dispatch(event, handled);

@@ -54,7 +54,7 @@ export function describeIf(missing: string | undefined): (name: string, body: ()
       });
   }
   return (name, body) => {
-    console.warn(`Skipping "${name}": ${missing}`);
+    process.stderr.write(`Skipping "${name}": ${missing}\n`);
     describe.skip(name, body);
   };
 }
