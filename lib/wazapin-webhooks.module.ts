@@ -4,11 +4,10 @@ import type { WazapinApiOptions } from './api/interfaces/wazapin-api-options.int
 import { WAZAPIN_API_OPTIONS } from './api/wazapin-api.constants.js';
 import { WazapinEndpointRegistrar } from './api/wazapin-endpoint.registrar.js';
 import { WazapinWebhooksApiService } from './api/wazapin-webhooks-api.service.js';
-import type { WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
-import { WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
 import { WazapinEventDispatcher } from './events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from './events/wazapin-handler.explorer.js';
 import { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
+import type { WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
 import { WazapinDeliveryQueue } from './queue/wazapin-delivery.queue.js';
 import { WazapinDeliveryWorker } from './queue/wazapin-delivery.worker.js';
 import { WazapinSignatureGuard } from './receiving/signature.guard.js';
@@ -18,12 +17,16 @@ import { NativeWebhookVerifier } from './signature/native-webhook-verifier.js';
 import { SvixWebhookVerifier } from './signature/svix-webhook-verifier.js';
 import type { WebhookVerifier } from './signature/webhook-verifier.interface.js';
 import { WazapinWebhooksConfig } from './wazapin-webhooks.config.js';
-import { WAZAPIN_IDEMPOTENCY_STORE, WAZAPIN_WEBHOOK_VERIFIER } from './wazapin-webhooks.constants.js';
+import {
+  WAZAPIN_IDEMPOTENCY_STORE,
+  WAZAPIN_WEBHOOK_VERIFIER,
+  WAZAPIN_WEBHOOKS_MODULE_OPTIONS,
+} from './wazapin-webhooks.constants.js';
 import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js';
 
 /**
- * Receives Wazapin webhooks: a signed-delivery route, deduplication, and dispatch to
- * `@OnWazapinEvent` handlers. Register with `forRoot(options)` or `forRootAsync({ useFactory, inject })`.
+ * Receives Wazapin webhooks (a signed-delivery route, deduplication, dispatch to
+ * `@OnWazapinEvent` handlers) and provides `WazapinWebhooksApiService`. Register with `forRoot(options)` or `forRootAsync({ useFactory, inject })`.
  */
 @Module({
   imports: [DiscoveryModule],
