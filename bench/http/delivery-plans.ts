@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DeliverySigner, SignedRequest } from '../support/delivery-signer.js';
-import { SeededRandom } from '../support/seeded-random.js';
+import { SeededRandom } from '../../test/support/seeded-random.js';
 import { statusUpdateJson } from '../support/status-update-body.js';
 
 const STATUSES = ['sent', 'delivered', 'read'];

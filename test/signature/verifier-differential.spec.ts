@@ -8,7 +8,7 @@ import {
   type WebhookVerificationFailure,
   type WebhookVerificationResult,
 } from '../../lib/index.js';
-import { SeededRandom, seedFromEnv } from './seeded-random.js';
+import { SeededRandom, seedFromEnv } from '../support/seeded-random.js';
 
 /*
  * Must-show 3: the native verifier (Node's crypto) and the svix verifier (the svix library)

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { HmacSha256 } from '../../lib/signature/hmac-sha256.js';
-import { SeededRandom } from '../signature/seeded-random.js';
+import { SeededRandom } from '../support/seeded-random.js';
 
 /** The reference: Node's own HMAC over the same prefix and body. */
 const reference = (key: Buffer, prefix: string, body: Buffer) =>
