@@ -1,17 +1,22 @@
 import type { BenchMode } from '../support/bench-mode.js';
 import { runBenchChild } from '../support/child-process.js';
 import type { DedupeResult, InMemoryDedupeResult, RedisDedupeResult } from './dedupe-result.js';
-import { startRedisServer } from './redis-server.js';
+import { type RedisServer, redisServerOnPath, startRedisServer } from '../../test/support/redis-server.js';
 
 const CHILD_LIMIT_MS = 5 * 60_000;
 
 async function benchRedis(claims: number): Promise<RedisDedupeResult> {
   const given = process.env.REDIS_URL;
-  const started = given ? undefined : await startRedisServer();
-  const url = given ?? started?.url;
-  if (!url) {
+  if (!given && !redisServerOnPath) {
     return { skipped: true, reason: 'no Redis: REDIS_URL is not set and redis-server is not on the PATH' };
   }
+  let started: RedisServer | undefined;
+  try {
+    started = given ? undefined : await startRedisServer();
+  } catch (error) {
+    return { skipped: true, reason: error instanceof Error ? error.message : String(error) };
+  }
+  const url = given ?? (started as RedisServer).url;
   try {
     const result = await runBenchChild<Omit<Extract<RedisDedupeResult, { skipped: false }>, 'skipped' | 'server'>>(
       'dedupe/redis.child.js',
@@ -23,7 +28,7 @@ async function benchRedis(claims: number): Promise<RedisDedupeResult> {
     const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     return { skipped: true, reason: `Redis at ${given ? 'REDIS_URL' : url} failed: ${message}` };
   } finally {
-    await started?.stop();
+    await started?.close();
   }
 }
 

@@ -1,5 +1,4 @@
 import type { TestingModule } from '@nestjs/testing';
-import { createServer } from 'node:net';
 import { Test } from '@nestjs/testing';
 import { WazapinWebhooksApiService, WazapinWebhooksModule, type WazapinApiOptions } from '../../lib/index.js';
 import { generateWazapinSecret, WazapinEmulator, type WazapinEmulatorOptions } from '../../lib/testing/index.js';
@@ -51,13 +50,4 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the call to fail, and it succeeded');
-}
-
-/** A loopback port nothing listens on (until the test starts something there). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }

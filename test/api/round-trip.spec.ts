@@ -2,7 +2,7 @@ import { type INestApplication, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { OnWazapinEvent, WazapinWebhooksApiService, WazapinWebhooksModule, type WazapinEvent } from '../../lib/index.js';
 import { generateWazapinSecret, WazapinEmulator } from '../../lib/testing/index.js';
-import { freePort } from './api-test-kit.js';
+import { freePort } from '../support/free-port.js';
 
 /** What the app's handler saw, shared across the app's restarts. */
 class Inbox {

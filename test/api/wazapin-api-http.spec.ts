@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WazapinApiError, WazapinWebhooksApiService } from '../../lib/index.js';
 import { WazapinEmulator } from '../../lib/testing/index.js';
-import { type ApiTestKit, freePort, rejection, startApiTestKit } from './api-test-kit.js';
+import { freePort } from '../support/free-port.js';
+import { type ApiTestKit, rejection, startApiTestKit } from './api-test-kit.js';
 
 describe('WazapinWebhooksApiService HTTP behaviour', () => {
   let kit: ApiTestKit;

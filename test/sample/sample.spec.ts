@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { WazapinEmulator } from '../../lib/testing/index.js';
-import { freePort } from '../api/api-test-kit.js';
+import { freePort } from '../support/free-port.js';
 import { BUILD_DIR, ensureCompiled, ROOT } from '../support/compiled.js';
 import { WatchedProcess } from '../support/watched-process.js';
 

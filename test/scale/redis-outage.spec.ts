@@ -9,7 +9,7 @@ import {
   type WazapinWebhooksModuleOptions,
 } from '../../lib/index.js';
 import { sampleWazapinPayload, signWazapinDelivery, WazapinEmulator } from '../../lib/testing/index.js';
-import { freePort } from '../api/api-test-kit.js';
+import { freePort } from '../support/free-port.js';
 import { describeIf, type RedisServer, redisServerMissing, startRedisServer } from '../support/redis.js';
 import { RecordingLogger } from '../support/webhook-app.js';
 
