@@ -9,7 +9,8 @@ import {
   type WazapinWebhooksModuleOptions,
 } from '../../lib/index.js';
 import { generateWazapinSecret, signWazapinDelivery } from '../../lib/testing/index.js';
-import { ADAPTERS, deferred, startTestApp, waitFor, type AdapterName, type TestApp } from '../support/webhook-app.js';
+import { waitUntil } from '../support/wait-until.js';
+import { ADAPTERS, deferred, startTestApp, type AdapterName, type TestApp } from '../support/webhook-app.js';
 
 const secret = generateWazapinSecret();
 const inbound = (messageId: string) => ({
@@ -113,7 +114,7 @@ describe.each(ADAPTERS)('behaviour table on %s', (adapter) => {
       t.calls.gate = gate.promise;
       const signed = signWazapinDelivery({ secret, body: inbound(nextMessageId()) });
       const first = t.post(signed.headers, signed.body);
-      await waitFor(() => t.calls.onNew.length === 1);
+      await waitUntil('the first copy to reach its handler', () => t.calls.onNew.length === 1);
       const concurrent = await t.post(signed.headers, signed.body);
       expect(concurrent.status).toBe(409);
       gate.resolve();
@@ -242,7 +243,7 @@ describe.each(ADAPTERS)('behaviour table on %s', (adapter) => {
     t.calls.failures = 1;
     const response = await t.deliver({ secret, body: inbound(nextMessageId()) });
     expect(response.status).toBe(200);
-    await waitFor(() => t.calls.emittedFailures.length === 1);
+    await waitUntil('the failure to be emitted', () => t.calls.emittedFailures.length === 1);
     expect(t.calls.emittedFailures[0].handler).toBe('MessageHandlers.onNew');
     expect(t.calls.emittedFailures[0].event.type).toBe('message.new');
     expect(t.logger.has('error', /MessageHandlers\.onNew failed on message\.new/)).toBe(true);

@@ -12,7 +12,8 @@ import {
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { OnWazapinEvent, WazapinWebhooksModule, type WazapinEvent, type WazapinWebhooksModuleOptions } from '../../lib/index.js';
 import { generateWazapinSecret, signWazapinDelivery } from '../../lib/testing/index.js';
-import { ADAPTERS, startTestApp, waitFor, type TestApp } from '../support/webhook-app.js';
+import { waitUntil } from '../support/wait-until.js';
+import { ADAPTERS, startTestApp, type TestApp } from '../support/webhook-app.js';
 
 const IS_PUBLIC = 'is-public';
 const Public = () => SetMetadata(IS_PUBLIC, true);
@@ -180,7 +181,7 @@ describe.each(ADAPTERS)('module options on %s', (adapter) => {
     });
     const body = { message_id: 'm1', conversation_id: 'c1', direction: 'inbound' };
     expect((await t.deliver({ secret: first, body })).status).toBe(200);
-    await waitFor(() => t!.logger.has('error', /Failing\.fail failed on message\.new delivery msg_.*: boom/));
+    await waitUntil('the failure to be logged', () => t!.logger.has('error', /Failing\.fail failed on message\.new delivery msg_.*: boom/));
     expect(events).toHaveLength(1);
   });
 });

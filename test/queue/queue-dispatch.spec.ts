@@ -16,7 +16,7 @@ import {
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { deleteKeys, describeIf, redisMissing, uniquePrefix, useRedis } from '../support/redis.js';
 import { waitUntil } from '../support/wait-until.js';
-import { deferred, startTestApp, waitFor, type TestApp } from '../support/webhook-app.js';
+import { deferred, startTestApp, type TestApp } from '../support/webhook-app.js';
 
 const secret = generateWazapinSecret();
 const QUEUE = 'wazapin-webhooks';
@@ -131,7 +131,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     const app = await boot();
     expect((await deliver(app, '12345')).status).toBe(200);
     expect((await deliver(app, 'a:b')).status).toBe(200);
-    await waitFor(() => seen.steady.length === 2);
+    await waitUntil('both steady handler runs', () => seen.steady.length === 2);
     expect(seen.steady.sort()).toEqual(['12345', 'a:b']);
   });
 
@@ -154,7 +154,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     expect((await deliver(app, 'msg_doomed')).status).toBe(200);
 
     await waitUntil('the job to fail', async () => (await stateOf('msg_doomed')) === 'failed');
-    await waitFor(() => seen.jobFailures.length === 1);
+    await waitUntil('the job failure event', () => seen.jobFailures.length === 1);
     const job = await inspect.getJob('msg_doomed');
     expect(job?.failedReason).toBe('Handlers.flaky: downstream unavailable');
     expect(job?.attemptsMade).toBe(3);

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Webhook } from 'svix';
 import { OnWazapinEvent, WazapinWebhooksModule, type WazapinEvent } from '../../lib/index.js';
-import { ADAPTERS, startTestApp, waitFor, type TestApp } from '../support/webhook-app.js';
+import { waitUntil } from '../support/wait-until.js';
+import { ADAPTERS, startTestApp, type TestApp } from '../support/webhook-app.js';
 
 /*
  * Must-show 2: a delivery signed by the svix library, as Wazapin's Svix-based infrastructure
@@ -74,7 +75,7 @@ describe.each(ADAPTERS)('a svix-signed delivery on %s', (adapter) => {
       expect(response.status).toBe(200);
       expect(response.json).toEqual({ received: true });
       // The default dispatch answers before the handler runs.
-      await waitFor(() => received.length > before);
+      await waitUntil('the handler to run', () => received.length > before);
       expect(received).toHaveLength(before + 1);
       const { event, fromPhone, direction } = received[before];
       expect(event).toMatchObject({ id, type: 'message.new', timestamp: new Date(timestamp * 1000), payload: JSON.parse(body) });

@@ -1,5 +1,5 @@
-/** Polls an async condition until it holds; fails, saying what it waited for, after `timeoutMs`. */
-export async function waitUntil(what: string, condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+/** Polls a condition (sync or async) until it holds; fails, saying what it waited for, after `timeoutMs`. */
+export async function waitUntil(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) {
