@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { WazapinWebhooksModuleOptions } from '../interfaces/wazapin-webhooks-options.interface.js';
+import { errorMessage } from '../utils/error-message.js';
 import { WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from '../wazapin-webhooks.constants.js';
 import { WazapinWebhooksApiService } from './wazapin-webhooks-api.service.js';
 
@@ -36,7 +37,7 @@ export class WazapinEndpointRegistrar implements OnApplicationBootstrap {
         await register.onCreated?.(endpoint);
       }
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       if (register.required) {
         throw error;
       }

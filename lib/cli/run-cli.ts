@@ -1,3 +1,4 @@
+import { errorMessage } from '../utils/error-message.js';
 import type { CliCommand, CliIo } from './cli-command.interface.js';
 import { CliExitCode } from './cli-exit-code.js';
 import { CliUsageError } from './cli-usage.error.js';
@@ -60,7 +61,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.err(`wazapin-webhooks ${command.name}: ${error.message}\nRun "wazapin-webhooks ${command.name} --help" for usage.`);
       return CliExitCode.Usage;
     }
-    io.err(`wazapin-webhooks ${command.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`wazapin-webhooks ${command.name} failed: ${errorMessage(error)}`);
     return CliExitCode.Failed;
   }
 }

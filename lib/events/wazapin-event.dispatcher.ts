@@ -1,5 +1,6 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { errorMessage } from '../utils/error-message.js';
 import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
 import type { WazapinEvent } from './wazapin-event.interface.js';
 import type { WazapinHandlerFailure } from './wazapin-handler.interface.js';
@@ -44,7 +45,7 @@ export class WazapinEventDispatcher {
   private report(failure: WazapinHandlerFailure): void {
     const { error, event, handler } = failure;
     this.logger.error(
-      `Handler ${handler} failed on ${event.type} delivery ${event.id}: ${error instanceof Error ? error.message : String(error)}`,
+      `Handler ${handler} failed on ${event.type} delivery ${event.id}: ${errorMessage(error)}`,
       error instanceof Error ? error.stack : undefined,
     );
     this.emitter?.emit(WazapinWebhookEvents.HandlerFailed, failure);

@@ -2,8 +2,8 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Serv
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
-import { OutageLog } from '../redis/outage-log.js';
 import { closeRedisClient, createFailFastRedisClient, type FailFastRedis } from '../redis/wazapin-redis-connection.js';
+import { OutageLog } from '../utils/outage-log.js';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';

@@ -5,8 +5,9 @@ import type { Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from '../events/wazapin-handler.explorer.js';
-import { OutageLog } from '../redis/outage-log.js';
 import { closeRedisClient, createRedisClient } from '../redis/wazapin-redis-connection.js';
+import { OutageLog } from '../utils/outage-log.js';
+import { errorMessage } from '../utils/error-message.js';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
 import { loadBullMQ } from './load-bullmq.js';
@@ -115,7 +116,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     await job.updateData({ ...job.data, handled: [...handled] });
     throw new Error(
       failures
-        .map(({ handler, error }) => `${handler}: ${error instanceof Error ? error.message : String(error)}`)
+        .map(({ handler, error }) => `${handler}: ${errorMessage(error)}`)
         .join('; '),
     );
   }

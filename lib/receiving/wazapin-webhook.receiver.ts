@@ -12,6 +12,8 @@ import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
 import { WazapinDeliveryQueue } from '../queue/wazapin-delivery.queue.js';
+import { OutageLog } from '../utils/outage-log.js';
+import { errorMessage } from '../utils/error-message.js';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { WAZAPIN_IDEMPOTENCY_STORE } from '../wazapin-webhooks.constants.js';
 import { dedupeKeys } from './dedupe-keys.js';
@@ -49,7 +51,7 @@ function parseBody(body: Buffer): Record<string, unknown> {
 export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
   private readonly logger = new Logger('WazapinWebhooks');
   private readonly inFlight = new Set<Promise<void>>();
-  private storeDown = false;
+  private readonly storeOutage = new OutageLog(this.logger, 'Idempotency store');
 
   constructor(
     private readonly config: WazapinWebhooksConfig,
@@ -149,29 +151,16 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
       }
       return this.onStoreFailure(error);
     }
-    this.onStoreHealthy();
+    this.storeOutage.recovered();
     return claimed;
   }
 
   private onStoreFailure(error: unknown): string[] {
-    if (!this.storeDown) {
-      this.storeDown = true;
-      this.logger.error(
-        `Idempotency store unavailable (${error instanceof Error ? error.message : String(error)}); ` +
-          (this.config.failOpen ? 'dispatching without deduplication' : 'answering 503 until it recovers'),
-      );
-    }
+    this.storeOutage.failed(error, this.config.failOpen ? 'dispatching without deduplication' : 'answering 503 until it recovers');
     if (this.config.failOpen) {
       return [];
     }
     throw new ServiceUnavailableException('Webhook deduplication store unavailable; retry later');
-  }
-
-  private onStoreHealthy(): void {
-    if (this.storeDown) {
-      this.storeDown = false;
-      this.logger.log('Idempotency store recovered');
-    }
   }
 
   private async settle(keys: string[], action: 'complete' | 'release'): Promise<void> {
@@ -183,7 +172,7 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
       );
     } catch (error) {
       // The lease expires by itself; a retry then runs the delivery again rather than losing it.
-      this.logger.warn(`Could not ${action} dedupe keys of a delivery: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Could not ${action} dedupe keys of a delivery: ${errorMessage(error)}`);
     }
   }
 }

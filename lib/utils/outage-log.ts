@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import { errorMessage } from './error-message.js';
 
 /** Logs an outage of a service once when it starts and once when it ends, not per failure. */
 export class OutageLog {
@@ -12,7 +13,7 @@ export class OutageLog {
   failed(error: unknown, consequence: string): void {
     if (!this.down) {
       this.down = true;
-      this.logger.error(`${this.service} unavailable (${error instanceof Error ? error.message : String(error)}); ${consequence}`);
+      this.logger.error(`${this.service} unavailable (${errorMessage(error)}); ${consequence}`);
     }
   }
 
