@@ -1,15 +1,20 @@
 import { Injectable, Logger, Optional } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { errorMessage } from '../utils/error-message.js';
+import { errorMessage, errorStack } from '../utils/error-message.js';
+import { printable } from '../utils/printable.js';
 import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
+import { emitSafely } from './emit-safely.js';
 import type { WazapinEvent } from './wazapin-event.interface.js';
 import type { WazapinHandlerFailure } from './wazapin-handler.interface.js';
 import { WazapinHandlerExplorer } from './wazapin-handler.explorer.js';
 
+/** Distinct unhandled event types logged; the set is bounded, since the path names the type. */
+const UNHANDLED_TYPES_LOGGED = 500;
+
 /**
  * Runs every handler of an event concurrently. One handler failing does not stop the others;
  * each failure is logged, emitted as {@link WazapinWebhookEvents.HandlerFailed} when the app has
- * an `EventEmitter2`, and returned.
+ * an `EventEmitter2`, and returned. Never throws, whatever a handler throws or a listener does.
  */
 @Injectable()
 export class WazapinEventDispatcher {
@@ -45,17 +50,17 @@ export class WazapinEventDispatcher {
   private report(failure: WazapinHandlerFailure): void {
     const { error, event, handler } = failure;
     this.logger.error(
-      `Handler ${handler} failed on ${event.type} delivery ${event.id}: ${errorMessage(error)}`,
-      error instanceof Error ? error.stack : undefined,
+      `Handler ${handler} failed on ${printable(event.type)} delivery ${printable(event.id)}: ${errorMessage(error)}`,
+      errorStack(error),
     );
-    this.emitter?.emit(WazapinWebhookEvents.HandlerFailed, failure);
+    emitSafely(this.emitter, this.logger, WazapinWebhookEvents.HandlerFailed, failure);
   }
 
-  /** Logged once per type, so a storm of an unhandled type does not flood the log. */
+  /** Logged once per type (for the first few hundred types), so a storm of one does not flood the log. */
   private logUnhandledType(type: string): void {
-    if (!this.unhandledTypesLogged.has(type)) {
+    if (!this.unhandledTypesLogged.has(type) && this.unhandledTypesLogged.size < UNHANDLED_TYPES_LOGGED) {
       this.unhandledTypesLogged.add(type);
-      this.logger.warn(`No @OnWazapinEvent handler for event type "${type}"; only wildcard handlers ran`);
+      this.logger.warn(`No @OnWazapinEvent handler for event type "${printable(type)}"; only wildcard handlers ran`);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { errorMessage, errorStack } from '../utils/error-message.js';
 
 /**
  * Answers every error on the webhook route as Nest's `{ statusCode, error, message }`, ahead of
@@ -18,7 +19,7 @@ export class WazapinWebhookExceptionFilter implements ExceptionFilter {
       this.adapterHost.httpAdapter.reply(response, exception.getResponse(), exception.getStatus());
       return;
     }
-    this.logger.error(`Unexpected error on the webhook route: ${String(exception)}`, (exception as Error | undefined)?.stack);
+    this.logger.error(`Unexpected error on the webhook route: ${errorMessage(exception)}`, errorStack(exception));
     const status = HttpStatus.INTERNAL_SERVER_ERROR;
     this.adapterHost.httpAdapter.reply(response, { statusCode: status, error: 'Internal Server Error', message: 'Internal server error' }, status);
   }

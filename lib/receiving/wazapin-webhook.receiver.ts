@@ -13,7 +13,8 @@ import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
 import { WazapinDeliveryQueue } from '../queue/wazapin-delivery.queue.js';
 import { OutageLog } from '../utils/outage-log.js';
-import { errorMessage } from '../utils/error-message.js';
+import { errorMessage, errorStack } from '../utils/error-message.js';
+import { printable } from '../utils/printable.js';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { WAZAPIN_IDEMPOTENCY_STORE } from '../wazapin-webhooks.constants.js';
 import { dedupeKeys } from './dedupe-keys.js';
@@ -96,12 +97,11 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
   }
 
   private async dispatchInline(event: WazapinEvent, keys: string[]): Promise<void> {
-    const failures = await this.dispatcher.dispatch(event);
-    if (failures.length > 0) {
-      await this.settle(keys, 'release');
-      throw new InternalServerErrorException(`${failures.length} handler(s) failed; the delivery will be retried`);
+    const failed = await this.runHandlers(event);
+    await this.settle(keys, failed > 0 ? 'release' : 'complete');
+    if (failed > 0) {
+      throw new InternalServerErrorException(`${failed} handler(s) failed; the delivery will be retried`);
     }
-    await this.settle(keys, 'complete');
   }
 
   /** Acknowledges only once the queue holds the delivery; otherwise releases it for the retry. */
@@ -116,9 +116,22 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
   }
 
   private async dispatchInBackground(event: WazapinEvent, keys: string[]): Promise<void> {
-    const failures = await this.dispatcher.dispatch(event);
+    const failed = await this.runHandlers(event);
     // A failed event is released so a retry or a manual redelivery can run it again.
-    await this.settle(keys, failures.length > 0 ? 'release' : 'complete');
+    await this.settle(keys, failed > 0 ? 'release' : 'complete');
+  }
+
+  /**
+   * Runs the event's handlers; resolves with how many failed, and never rejects, so neither a
+   * crash nor a claim left held can follow from anything a handler does.
+   */
+  private async runHandlers(event: WazapinEvent): Promise<number> {
+    try {
+      return (await this.dispatcher.dispatch(event)).length;
+    } catch (error) {
+      this.logger.error(`Dispatching ${printable(event.type)} delivery ${printable(event.id)} failed: ${errorMessage(error)}`, errorStack(error));
+      return 1;
+    }
   }
 
   private track(work: Promise<void>): void {

@@ -1,0 +1,174 @@
+import { Injectable } from '@nestjs/common';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import {
+  OnWazapinEvent,
+  WazapinWebhookEvents,
+  WazapinWebhooksModule,
+  type WazapinEvent,
+  type WazapinWebhooksModuleOptions,
+} from '../../lib/index.js';
+import { generateWazapinSecret } from '../../lib/testing/index.js';
+import { waitUntil } from '../support/wait-until.js';
+import { startTestApp, type TestApp } from '../support/webhook-app.js';
+
+/**
+ * Whatever a handler throws, and whatever a listener of the failure does, the process keeps
+ * running, the other handlers run, and the delivery's claim is released so a retry runs it.
+ */
+const secret = generateWazapinSecret();
+const ROUTE = '/webhooks/wazapin/contact.updated';
+
+/** Values a handler may throw that are not Errors, or are Errors that resist being read. */
+const HOSTILE: [string, () => unknown][] = [
+  ['Object.create(null)', () => Object.create(null)],
+  ['undefined', () => undefined],
+  ['null', () => null],
+  ['a symbol', () => Symbol('thrown')],
+  ['a string with a forged log line', () => 'boom\n[Nest] 1 - ERROR forged \u001b[31mred'],
+  ['an object whose toString throws', () => ({ toString: () => { throw new Error('no toString'); } })],
+  [
+    'a Proxy that throws on every trap',
+    () =>
+      new Proxy(
+        {},
+        {
+          get: () => { throw new Error('trap'); },
+          getPrototypeOf: () => { throw new Error('trap'); },
+          has: () => { throw new Error('trap'); },
+          ownKeys: () => { throw new Error('trap'); },
+        },
+      ),
+  ],
+  [
+    'an Error whose message and stack getters throw',
+    () => {
+      const error = new Error('x');
+      Object.defineProperty(error, 'message', { get: () => { throw new Error('message getter'); } });
+      Object.defineProperty(error, 'stack', { get: () => { throw new Error('stack getter'); } });
+      return error;
+    },
+  ],
+];
+
+const state = { throwValue: undefined as (() => unknown) | undefined, hostileRuns: 0, steadyRuns: 0 };
+
+@Injectable()
+class Handlers {
+  @OnWazapinEvent('contact.updated')
+  hostile() {
+    state.hostileRuns++;
+    if (state.throwValue) {
+      throw state.throwValue();
+    }
+  }
+
+  @OnWazapinEvent('contact.updated')
+  steady(_event: WazapinEvent<'contact.updated'>) {
+    state.steadyRuns++;
+  }
+}
+
+describe('thrown values and throwing listeners', () => {
+  const crashes: unknown[] = [];
+  const onCrash = (reason: unknown) => crashes.push(reason);
+  let t: TestApp | undefined;
+  let sequence = 0;
+
+  const boot = async (options: Partial<WazapinWebhooksModuleOptions>, listeners: ((emitter: EventEmitter2) => void)[] = []) => {
+    t = await startTestApp('express', {
+      imports: [EventEmitterModule.forRoot(), WazapinWebhooksModule.forRoot({ secrets: secret, ...options })],
+      providers: [Handlers],
+    });
+    const emitter = t.app.get(EventEmitter2);
+    listeners.forEach((listen) => listen(emitter));
+    return t;
+  };
+  const deliver = (app: TestApp, id: string) => app.deliver({ secret, id, body: { contact_id: `c_${id}` } }, ROUTE);
+
+  beforeAll(() => {
+    process.on('unhandledRejection', onCrash);
+    process.on('uncaughtException', onCrash);
+  });
+  afterAll(() => {
+    process.off('unhandledRejection', onCrash);
+    process.off('uncaughtException', onCrash);
+  });
+  beforeEach(() => {
+    Object.assign(state, { throwValue: undefined, hostileRuns: 0, steadyRuns: 0 });
+    crashes.length = 0;
+  });
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  describe.each(HOSTILE)('a handler throwing %s', (_name, value) => {
+    it('background: 200, logged, nothing crashes, and the released claim lets a retry run it', async () => {
+      const app = await boot({ dispatch: 'background' });
+      const id = `msg_bg_${++sequence}`;
+      state.throwValue = value;
+
+      expect((await deliver(app, id)).status).toBe(200);
+      await waitUntil('the failure to be logged', () => app.logger.has('error', /Handler Handlers\.hostile failed/));
+      expect(state.steadyRuns).toBe(1);
+
+      state.throwValue = undefined;
+      await waitUntil('the claim to be released', async () => {
+        const retry = await deliver(app, id);
+        return retry.status === 200 && (retry.json as { duplicate?: boolean }).duplicate === undefined;
+      });
+      await waitUntil('the retry to run the handler', () => state.hostileRuns === 2);
+      expect(crashes).toEqual([]);
+      expect(app.logger.lines.every((line) => !/\n|\u001b/.test(line.message))).toBe(true);
+    });
+
+    it('inline: 500, then the retry runs it (the claim is not left held)', async () => {
+      const app = await boot({ dispatch: 'inline' });
+      const id = `msg_in_${++sequence}`;
+      state.throwValue = value;
+
+      const failed = await deliver(app, id);
+      expect(failed.status).toBe(500);
+      expect(failed.json).toMatchObject({ statusCode: 500 });
+
+      state.throwValue = undefined;
+      expect(await deliver(app, id)).toMatchObject({ status: 200, json: { received: true } });
+      expect(state.hostileRuns).toBe(2);
+      expect(crashes).toEqual([]);
+    });
+  });
+
+  const throwingListeners: [string, (emitter: EventEmitter2) => void][] = [
+    ['throws', (emitter) => emitter.on(WazapinWebhookEvents.HandlerFailed, () => { throw Object.create(null); })],
+    ['rejects', (emitter) => emitter.on(WazapinWebhookEvents.HandlerFailed, async () => { throw new Error('listener rejected'); })],
+  ];
+
+  describe.each(throwingListeners)('a wazapin.handler.failed listener that %s', (_name, listen) => {
+    it('background: the process keeps running, the claim is released, the listener failure is logged', async () => {
+      const app = await boot({ dispatch: 'background' }, [listen]);
+      const id = `msg_lbg_${++sequence}`;
+      state.throwValue = () => new Error('handler failed');
+
+      expect((await deliver(app, id)).status).toBe(200);
+      await waitUntil('the listener failure to be logged', () => app.logger.has('error', /listener of wazapin\.handler\.failed/));
+      state.throwValue = undefined;
+      await waitUntil('the claim to be released', async () => {
+        const retry = await deliver(app, id);
+        return retry.status === 200 && (retry.json as { duplicate?: boolean }).duplicate === undefined;
+      });
+      expect(crashes).toEqual([]);
+    });
+
+    it('inline: 500 and the retry runs', async () => {
+      const app = await boot({ dispatch: 'inline' }, [listen]);
+      const id = `msg_lin_${++sequence}`;
+      state.throwValue = () => new Error('handler failed');
+
+      expect((await deliver(app, id)).status).toBe(500);
+      state.throwValue = undefined;
+      expect((await deliver(app, id)).status).toBe(200);
+      expect(crashes).toEqual([]);
+    });
+  });
+});
