@@ -90,10 +90,11 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     this.write(this.deadline(ttlSeconds));
   }
 
+  /** Drops a processing lease; a done marker stays, as in Redis, so a late release cannot undo a completion. */
   async release(key: string): Promise<void> {
     fingerprintKey(key, this.key);
     const slot = this.slotOf(this.key, 0);
-    if (slot >= 0) {
+    if (slot >= 0 && this.logDeadlines[this.index[slot] - 1] < 0) {
       this.remove(slot);
     }
   }
