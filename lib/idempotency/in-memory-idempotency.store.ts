@@ -1,3 +1,5 @@
+import { Logger, type LoggerService } from '@nestjs/common';
+import { ThrottledLog } from '../utils/throttled-log.js';
 import type { IdempotencyClaim, IdempotencyStore } from './idempotency-store.interface.js';
 import { FINGERPRINT_WORDS, fingerprintKey } from './key-fingerprint.js';
 
@@ -10,11 +12,17 @@ export interface InMemoryIdempotencyStoreOptions {
   maxEntries?: number;
   /** Clock in milliseconds, for tests. */
   now?: () => number;
+  /**
+   * Where the store warns that it is full and evicts keys before their TTL. Default Nest's
+   * `Logger` under the `WazapinWebhooks` context.
+   */
+  logger?: LoggerService;
 }
 
 const DEFAULT_MAX_ENTRIES = 1_000_000;
 const EXPIRED_SWEEP_PER_CALL = 4;
 const EMPTY = 0;
+const HOUR_MS = 3600 * 1000;
 
 function powerOfTwoAtLeast(n: number): number {
   let power = 1;
@@ -58,6 +66,12 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
   /** Fingerprint of the key a call is about. */
   private readonly key = new Uint32Array(FINGERPRINT_WORDS);
 
+  private readonly logger: LoggerService;
+  private readonly earlyEvictions: ThrottledLog;
+  /** The lease and TTL last asked for, to tell how long an evicted key was kept. */
+  private leaseSeconds = 0;
+  private ttlSeconds = 0;
+
   constructor(options: InMemoryIdempotencyStoreOptions = {}) {
     this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {
@@ -65,6 +79,8 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     }
     this.now = options.now ?? Date.now;
     this.epoch = this.now();
+    this.logger = options.logger ?? new Logger('WazapinWebhooks');
+    this.earlyEvictions = new ThrottledLog(HOUR_MS, this.now);
     // Twice the entries: a key claimed then completed leaves one superseded record behind.
     const logSize = powerOfTwoAtLeast(2 * this.maxEntries);
     this.logMask = logSize - 1;
@@ -86,6 +102,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(key: string, ttlSeconds: number): Promise<void> {
+    this.ttlSeconds = ttlSeconds;
     fingerprintKey(key, this.key);
     this.write(this.deadline(ttlSeconds));
   }
@@ -111,6 +128,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
         return value < 0 ? 'processing' : 'done';
       }
     }
+    this.leaseSeconds = leaseSeconds;
     this.write(-this.deadline(leaseSeconds));
     return 'claimed';
   }
@@ -144,10 +162,31 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     this.tail++;
     const slot = this.slotOf(this.logFingerprints, position * FINGERPRINT_WORDS);
     if (slot >= 0 && this.index[slot] === position + 1) {
+      this.warnIfUnexpired(this.logDeadlines[position]);
       this.remove(slot);
       return true;
     }
     return false;
+  }
+
+  /**
+   * The bound evicts keys that have not expired yet: the dedupe window is then shorter than the
+   * TTL, and a retry arriving after it runs its delivery again. Said at most once an hour.
+   */
+  private warnIfUnexpired(value: number): void {
+    const now = this.clock();
+    if (Math.abs(value) <= now) {
+      return;
+    }
+    const kept = now - (value < 0 ? -value - this.leaseSeconds : value - this.ttlSeconds);
+    this.earlyEvictions.write((suppressed) =>
+      this.logger.warn(
+        `In-memory idempotency store is full (${this.maxEntries} keys): it evicted a key kept for about ${Math.max(0, kept)} s, ` +
+          `less than its ${value < 0 ? `${this.leaseSeconds} s lease` : `${this.ttlSeconds} s TTL`}, so a retry after that runs its delivery again` +
+          `${suppressed > 0 ? ` (and ${suppressed} more keys since the last warning)` : ''}. ` +
+          'Raise idempotency.maxEntries, or use RedisIdempotencyStore (see the README, "Several instances").',
+      ),
+    );
   }
 
   /** Drops expired keys from the oldest end, a few per call, so expiry costs O(1) per call. */

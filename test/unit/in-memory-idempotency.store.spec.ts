@@ -1,10 +1,12 @@
 import { InMemoryIdempotencyStore } from '../../lib/index.js';
+import { RecordingLogger } from '../support/webhook-app.js';
 
-/** A store on a clock the test moves by hand (milliseconds). */
+/** A store on a clock the test moves by hand (milliseconds), logging to `logger`. */
 function storeAt(startMs = 1_700_000_000_123, maxEntries?: number) {
   const clock = { ms: startMs };
-  const store = new InMemoryIdempotencyStore({ now: () => clock.ms, maxEntries });
-  return { store, clock };
+  const logger = new RecordingLogger();
+  const store = new InMemoryIdempotencyStore({ now: () => clock.ms, maxEntries, logger });
+  return { store, clock, logger };
 }
 
 describe('InMemoryIdempotencyStore', () => {
@@ -114,6 +116,44 @@ describe('InMemoryIdempotencyStore', () => {
 
       expect(await store.claim('slow', 60)).toBe('done');
       expect(await store.claim('b', 60)).toBe('claimed');
+    });
+
+    it('warns when it evicts a key before its TTL, with the window it actually kept, at most once an hour', async () => {
+      const { store, clock, logger } = storeAt(undefined, 3);
+      const handle = async (key: string) => {
+        await store.claim(key, 60);
+        await store.complete(key, 72 * 3600);
+        clock.ms += 10_000;
+      };
+      for (const key of ['a', 'b', 'c']) {
+        await handle(key);
+      }
+      expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
+
+      await handle('d');
+      const warnings = () => logger.lines.filter((line) => line.level === 'warn').map((line) => line.message);
+      expect(warnings()).toHaveLength(1);
+      expect(warnings()[0]).toMatch(/full \(3 keys\): it evicted a key kept for about 30 s, less than its 259200 s TTL/);
+      expect(warnings()[0]).toMatch(/RedisIdempotencyStore/);
+
+      for (const key of ['e', 'f', 'g']) {
+        await handle(key);
+      }
+      expect(warnings()).toHaveLength(1);
+      clock.ms += 3600 * 1000;
+      await handle('h');
+      expect(warnings()).toHaveLength(2);
+      expect(warnings()[1]).toMatch(/and 3 more keys since the last warning/);
+    });
+
+    it('says nothing when the keys it drops have expired', async () => {
+      const { store, clock, logger } = storeAt(undefined, 3);
+      for (let i = 0; i < 20; i++) {
+        await store.claim(`key:${i}`, 60);
+        await store.complete(`key:${i}`, 5);
+        clock.ms += 10_000;
+      }
+      expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
     });
 
     it.each([0, -1, 1.5, Number.NaN])('refuses maxEntries %p', (maxEntries) => {
