@@ -95,4 +95,32 @@ describe('resolveEventType', () => {
       expect(resolveEventType({ body: {}, headerType: ' message.sent ' })).toMatchObject({ type: 'message.sent' });
     });
   });
+
+  describe('names', () => {
+    it.each(['message.new', 'message.status_update', 'unknown', 'x.y.z', 'a1.b_2'])('accepts %p from every source', (type) => {
+      expect(resolveEventType({ body: inbound, pathType: type }).type).toBe(type);
+      expect(resolveEventType({ body: { event_type: type, data: inbound } }).type).toBe(type);
+      expect(resolveEventType({ body: inbound, headerType: type }).type).toBe(type);
+    });
+
+    it.each([
+      'x\n[Nest] forged line',
+      'message.new\u001b[31m',
+      'Message.New',
+      'message-new',
+      'message.',
+      '.message',
+      'message..new',
+      '1message',
+      '*',
+      'message.new;drop',
+      'a'.repeat(129),
+      'msg\u009b',
+      'café.new',
+    ])('refuses %p named by the path, an envelope or a header with a 400', (type) => {
+      for (const clues of [{ body: inbound, pathType: type }, { body: { event_type: type, data: inbound } }, { body: inbound, headerType: type }]) {
+        expect(() => resolveEventType(clues)).toThrow(expect.objectContaining({ status: 400 }));
+      }
+    });
+  });
 });
