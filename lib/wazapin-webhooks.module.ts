@@ -13,6 +13,7 @@ import { WazapinDeliveryWorker } from './queue/wazapin-delivery.worker.js';
 import { WazapinSignatureGuard } from './receiving/signature.guard.js';
 import { WazapinWebhookExceptionFilter } from './receiving/wazapin-webhook-exception.filter.js';
 import { WazapinWebhookReceiver } from './receiving/wazapin-webhook.receiver.js';
+import { WebhookRequestVerifier } from './receiving/webhook-request.verifier.js';
 import { NativeWebhookVerifier } from './signature/native-webhook-verifier.js';
 import { SvixWebhookVerifier } from './signature/svix-webhook-verifier.js';
 import type { WebhookVerifier } from './signature/webhook-verifier.interface.js';
@@ -48,6 +49,7 @@ import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js
     },
     WazapinHandlerExplorer,
     WazapinEventDispatcher,
+    WebhookRequestVerifier,
     WazapinSignatureGuard,
     WazapinWebhookExceptionFilter,
     WazapinWebhookReceiver,

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { timingSafeEqual } from 'node:crypto';
 import { HmacSha256 } from './hmac-sha256.js';
 import { decodeWebhookSecrets } from './webhook-secret.js';
@@ -12,10 +13,12 @@ import type {
 /** Length of the base64 text of a SHA-256 digest: 43 digits and one `=`. */
 const SIGNATURE_TEXT_LENGTH = 44;
 const NO_MATCH: WebhookVerificationResult = { ok: false, reason: 'no-matching-signature' };
+const NOT_UTF8: WebhookVerificationResult = { ok: false, reason: 'body-not-utf8' };
 
 /**
  * Standard Webhooks verification on Node's `crypto`: HMAC-SHA256 of `{id}.{timestamp}.{body}`
- * over the raw bytes, compared in constant time with every `v1` signature in the header.
+ * over the raw bytes, compared in constant time with every `v1` signature in the header. A body
+ * that is not valid UTF-8 is refused (`body-not-utf8`), as the svix verifier must.
  *
  * A signature is compared as text with the canonical base64 of the expected digest. That
  * accepts exactly what decoding it would: only one text encodes a digest canonically, and
@@ -41,6 +44,10 @@ export class NativeWebhookVerifier implements WebhookVerifier {
     const timestamp = checkWebhookTimestamp(headers.timestamp, this.toleranceSeconds, nowSeconds);
     if (!timestamp.ok) {
       return timestamp;
+    }
+    // The platform signs JSON, which is UTF-8; svix cannot verify other bytes, so neither does this.
+    if (!isUtf8(body)) {
+      return NOT_UTF8;
     }
     const candidates = v1Signatures(headers.signature);
     if (candidates.length === 0) {

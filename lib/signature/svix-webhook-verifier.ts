@@ -57,7 +57,7 @@ export class SvixWebhookVerifier implements WebhookVerifier {
     // svix verifies `body.toString()`, a lossy UTF-8 decoding: other bytes that decode to the
     // signed text (an invalid byte for U+FFFD) would pass. Only bytes that decode exactly count.
     if (!isUtf8(body)) {
-      return { ok: false, reason: 'no-matching-signature' };
+      return { ok: false, reason: 'body-not-utf8' };
     }
     const svixHeaders = {
       'webhook-id': headers.id,

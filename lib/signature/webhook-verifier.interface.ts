@@ -5,7 +5,9 @@ export type WebhookVerificationFailure =
   | 'invalid-timestamp'
   | 'timestamp-too-old'
   | 'timestamp-too-new'
-  | 'no-matching-signature';
+  | 'no-matching-signature'
+  /** The body is not valid UTF-8, so it cannot be the JSON the platform signs. */
+  | 'body-not-utf8';
 
 export type WebhookVerificationResult =
   | { ok: true; timestamp: Date }

@@ -1,0 +1,114 @@
+import {
+  BadRequestException,
+  type HttpException,
+  Inject,
+  Injectable,
+  InternalServerErrorException,
+  Logger,
+  PayloadTooLargeException,
+  UnauthorizedException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { readWebhookHeaders, type WebhookSignatureHeaders } from '../signature/webhook-headers.js';
+import { checkWebhookTimestamp } from '../signature/webhook-timestamp.js';
+import type { WebhookVerificationFailure, WebhookVerifier } from '../signature/webhook-verifier.interface.js';
+import { ThrottledLog } from '../utils/throttled-log.js';
+import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
+import { WAZAPIN_WEBHOOK_VERIFIER } from '../wazapin-webhooks.constants.js';
+import type { VerifiedDelivery } from './verified-delivery.interface.js';
+import type { WebhookRequest } from './webhook-request.interface.js';
+
+const RAW_BODY_MISSING =
+  'Wazapin webhook rejected: the raw request body is not available, so its signature cannot be checked. ' +
+  'Create the app with `NestFactory.create(AppModule, { rawBody: true })` (Express or Fastify), and do not replace ' +
+  "Nest's JSON body parser with one that drops the raw bytes (e.g. a global `express.json()` middleware).";
+const RAW_BODY_LOG_INTERVAL_MS = 60_000;
+
+/** What each verification failure answers: 401, except a body that is not UTF-8 (400). */
+const REJECTIONS: Record<WebhookVerificationFailure, () => HttpException> = {
+  'invalid-timestamp': () => new UnauthorizedException('Webhook timestamp is not an integer of Unix seconds'),
+  'timestamp-too-old': () => new UnauthorizedException('Webhook timestamp is too old'),
+  'timestamp-too-new': () => new UnauthorizedException('Webhook timestamp is too far in the future'),
+  'no-matching-signature': () => new UnauthorizedException('No webhook signature matches'),
+  'body-not-utf8': () => new BadRequestException('Webhook body is not valid UTF-8'),
+};
+
+const EMPTY_BODY = Buffer.alloc(0);
+/** The media type the platform sends; parameters such as `charset` may follow. */
+const JSON_MEDIA_TYPE = /^application\/json[\t ]*(?:;|$)/i;
+
+function lowerCaseHeaders(headers: WebhookRequest['headers']): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) {
+      result[name.toLowerCase()] = typeof value === 'string' ? value : value.join(', ');
+    }
+  }
+  return result;
+}
+
+/** Whether the request announced a body (as Node's parsers tell: a length or a chunked encoding). */
+function announcesBody(request: WebhookRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Decides whether a request is a delivery signed by a configured secret within the timestamp
+ * tolerance, checked over the raw body bytes, and answers why not with the right status.
+ * Used by the signature guard, and for requests whose body the HTTP server could not parse.
+ */
+@Injectable()
+export class WebhookRequestVerifier {
+  private readonly logger = new Logger('WazapinWebhooks');
+  private readonly rawBodyMissing = new ThrottledLog(RAW_BODY_LOG_INTERVAL_MS);
+
+  constructor(
+    private readonly config: WazapinWebhooksConfig,
+    @Inject(WAZAPIN_WEBHOOK_VERIFIER) private readonly verifier: WebhookVerifier,
+  ) {}
+
+  /** The verified delivery, or an HTTP exception saying what is wrong with the request. */
+  verify(request: WebhookRequest): VerifiedDelivery {
+    const headers = readWebhookHeaders(request.headers);
+    const body = Buffer.isBuffer(request.rawBody) ? request.rawBody : this.bodyWithoutRawBytes(request, headers);
+    if (body.length > this.config.maxBodyBytes) {
+      throw new PayloadTooLargeException(`Webhook body exceeds ${this.config.maxBodyBytes} bytes`);
+    }
+    if ('missing' in headers) {
+      throw new BadRequestException(`Missing webhook header(s): ${headers.missing.join(', ')}`);
+    }
+    const result = this.verifier.verify(headers, body);
+    if (!result.ok) {
+      throw REJECTIONS[result.reason]();
+    }
+    return { id: headers.id, timestamp: result.timestamp, body, headers: lowerCaseHeaders(request.headers) };
+  }
+
+  /**
+   * No raw bytes: the body was not JSON (so no parser kept it: 415), there was none, or a parser
+   * took it without keeping its bytes (the app is misconfigured: 500 and a log line saying how to
+   * fix it). The headers and timestamp are checked first, so only what looks like a current
+   * delivery gets that answer, and the log says it at most once a minute.
+   */
+  private bodyWithoutRawBytes(request: WebhookRequest, headers: WebhookSignatureHeaders | { missing: string[] }): Buffer {
+    const contentType = request.headers['content-type'];
+    if (typeof contentType !== 'string' || !JSON_MEDIA_TYPE.test(contentType)) {
+      throw new UnsupportedMediaTypeException('Webhook body must be application/json');
+    }
+    if (!announcesBody(request)) {
+      return EMPTY_BODY;
+    }
+    if ('missing' in headers) {
+      throw new BadRequestException(`Missing webhook header(s): ${headers.missing.join(', ')}`);
+    }
+    const timestamp = checkWebhookTimestamp(headers.timestamp, this.config.toleranceSeconds, Math.floor(Date.now() / 1000));
+    if (!timestamp.ok) {
+      throw REJECTIONS[timestamp.reason]();
+    }
+    this.rawBodyMissing.write((suppressed) =>
+      this.logger.error(suppressed > 0 ? `${RAW_BODY_MISSING} (${suppressed} more deliveries rejected so since the last line)` : RAW_BODY_MISSING),
+    );
+    throw new InternalServerErrorException('Webhook receiver is misconfigured: raw body unavailable');
+  }
+}
