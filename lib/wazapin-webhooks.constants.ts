@@ -10,6 +10,9 @@ export const WAZAPIN_UNKNOWN_EVENT = 'unknown';
 /** Injection token of the options given to `forRoot` / `forRootAsync`. */
 export const WAZAPIN_WEBHOOKS_MODULE_OPTIONS = Symbol('WAZAPIN_WEBHOOKS_MODULE_OPTIONS');
 
+/** Injection token of the webhook route's path, as the module was defined with. */
+export const WAZAPIN_ROUTE_PATH = Symbol('WAZAPIN_ROUTE_PATH');
+
 export const WAZAPIN_EVENT_HANDLER_METADATA = 'wazapin:event-handler';
 export const WAZAPIN_IDEMPOTENCY_STORE = Symbol('WAZAPIN_IDEMPOTENCY_STORE');
 export const WAZAPIN_WEBHOOK_VERIFIER = Symbol('WAZAPIN_WEBHOOK_VERIFIER');

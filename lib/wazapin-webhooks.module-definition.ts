@@ -1,7 +1,7 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { WazapinWebhooksModuleExtras, WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
 import { createWazapinWebhookController } from './receiving/wazapin-webhook.controller.js';
-import { WAZAPIN_DEFAULT_PATH, WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
+import { WAZAPIN_DEFAULT_PATH, WAZAPIN_ROUTE_PATH, WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
 
 export const {
   ConfigurableModuleClass,
@@ -14,12 +14,14 @@ export const {
   .setClassMethodName('forRoot')
   .setExtras<WazapinWebhooksModuleExtras>(
     { isGlobal: false, path: WAZAPIN_DEFAULT_PATH, controllerDecorators: [] },
-    (definition, extras) => ({
-      ...definition,
-      global: extras.isGlobal,
-      controllers: [
-        createWazapinWebhookController(extras.path ?? WAZAPIN_DEFAULT_PATH, extras.controllerDecorators ?? []),
-      ],
-    }),
+    (definition, extras) => {
+      const path = extras.path ?? WAZAPIN_DEFAULT_PATH;
+      return {
+        ...definition,
+        global: extras.isGlobal,
+        providers: [...(definition.providers ?? []), { provide: WAZAPIN_ROUTE_PATH, useValue: path }],
+        controllers: [createWazapinWebhookController(path, extras.controllerDecorators ?? [])],
+      };
+    },
   )
   .build();

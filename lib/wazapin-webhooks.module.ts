@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type NestModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import type { WazapinApiOptions } from './api/interfaces/wazapin-api-options.interface.js';
 import { WAZAPIN_API_OPTIONS } from './api/wazapin-api.constants.js';
@@ -10,6 +10,7 @@ import { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.st
 import type { WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
 import { WazapinDeliveryQueue } from './queue/wazapin-delivery.queue.js';
 import { WazapinDeliveryWorker } from './queue/wazapin-delivery.worker.js';
+import { BodyReadFailureHandler } from './receiving/body-read-failure.handler.js';
 import { WazapinSignatureGuard } from './receiving/signature.guard.js';
 import { WazapinWebhookExceptionFilter } from './receiving/wazapin-webhook-exception.filter.js';
 import { WazapinWebhookReceiver } from './receiving/wazapin-webhook.receiver.js';
@@ -50,6 +51,7 @@ import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js
     WazapinHandlerExplorer,
     WazapinEventDispatcher,
     WebhookRequestVerifier,
+    BodyReadFailureHandler,
     WazapinSignatureGuard,
     WazapinWebhookExceptionFilter,
     WazapinWebhookReceiver,
@@ -65,4 +67,13 @@ import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js
   ],
   exports: [WazapinWebhooksConfig, WazapinHandlerExplorer, WAZAPIN_IDEMPOTENCY_STORE, WazapinWebhooksApiService],
 })
-export class WazapinWebhooksModule extends ConfigurableModuleClass {}
+export class WazapinWebhooksModule extends ConfigurableModuleClass implements NestModule {
+  constructor(private readonly bodyReadFailures: BodyReadFailureHandler) {
+    super();
+  }
+
+  /** Nest calls this after the body parsers are set up and before the routes are: the moment to hook in. */
+  configure(): void {
+    this.bodyReadFailures.install();
+  }
+}

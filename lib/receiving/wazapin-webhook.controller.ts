@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Param, Post, Req, Type, UseFilters, UseGuards } from '@nestjs/common';
 import { WAZAPIN_VERIFIED_DELIVERY } from '../wazapin-webhooks.constants.js';
+import { FASTIFY_ROUTE_CONFIG_METADATA, WAZAPIN_ROUTE_CONFIG } from './body-read-failure.handler.js';
 import { WazapinSignatureGuard } from './signature.guard.js';
 import type { VerifiedDelivery } from './verified-delivery.interface.js';
 import { WazapinWebhookExceptionFilter } from './wazapin-webhook-exception.filter.js';
@@ -36,6 +37,10 @@ export function createWazapinWebhookController(path: string, decorators: readonl
   }
   for (const decorate of decorators) {
     decorate(WazapinWebhookController);
+  }
+  // Marks the routes on Fastify, so their body errors are answered as the route answers.
+  for (const handler of [WazapinWebhookController.prototype.receive, WazapinWebhookController.prototype.receiveTyped]) {
+    Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { [WAZAPIN_ROUTE_CONFIG]: path }, handler);
   }
   return WazapinWebhookController;
 }

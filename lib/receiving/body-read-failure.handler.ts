@@ -1,0 +1,132 @@
+import {
+  BadRequestException,
+  HttpException,
+  Inject,
+  Injectable,
+  PayloadTooLargeException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { WAZAPIN_ROUTE_PATH } from '../wazapin-webhooks.constants.js';
+import { bodyReadFailure } from './body-read-failure.js';
+import type { WebhookRequest } from './webhook-request.interface.js';
+import { WebhookRequestVerifier } from './webhook-request.verifier.js';
+
+/**
+ * The key of the Fastify route config that marks the webhook routes (Nest copies a handler's
+ * `__fastify_route_config__` metadata into its route's `config`); its value is the module path.
+ */
+export const WAZAPIN_ROUTE_CONFIG = 'wazapinWebhookRoute';
+export const FASTIFY_ROUTE_CONFIG_METADATA = '__fastify_route_config__';
+
+type Reply = (response: unknown, exception: HttpException) => void;
+type ExpressErrorMiddleware = (error: unknown, request: WebhookRequest & { path: string }, response: unknown, next: (error?: unknown) => void) => void;
+interface FastifyRouteOptions {
+  config?: Record<string, unknown>;
+  errorHandler?: (error: unknown, request: WebhookRequest, reply: unknown) => void;
+}
+interface FastifyInstance {
+  addHook(name: 'onRoute', hook: (route: FastifyRouteOptions) => void): void;
+  errorHandler: (error: unknown, request: unknown, reply: unknown) => void;
+}
+
+/**
+ * Answers, on the webhook route, the requests whose body the HTTP server failed to read before
+ * the route ran: a JSON body that does not parse, one over the server's limit, a content type
+ * it does not read. Without this the app's parser answers first, on Express with a message that
+ * quotes the body, on Fastify in another format. Here both adapters answer as the route does
+ * (`{ statusCode, error, message }`, never the body), and a body that is not JSON is checked
+ * like any delivery first: missing headers answer 400, a bad signature 401.
+ */
+@Injectable()
+export class BodyReadFailureHandler {
+  private readonly segments: string[];
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly requests: WebhookRequestVerifier,
+    @Inject(WAZAPIN_ROUTE_PATH) private readonly path: string,
+  ) {
+    this.segments = path.split('/').filter((segment) => segment !== '');
+  }
+
+  /** Hooks into the app's HTTP server; called before Nest registers the routes. */
+  install(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    const reply: Reply = (response, exception) => adapter.reply(response, exception.getResponse(), exception.getStatus());
+    switch (adapter?.getType()) {
+      case 'express':
+        adapter.use(this.expressMiddleware(reply));
+        break;
+      case 'fastify':
+        this.hookFastifyRoutes(adapter.getInstance<FastifyInstance>(), reply);
+        break;
+    }
+  }
+
+  /** What the route answers for `error`, or `undefined` when the error is not about the body. */
+  answer(error: unknown, request: WebhookRequest): HttpException | undefined {
+    switch (bodyReadFailure(error)) {
+      case undefined:
+        return undefined;
+      case 'too-large':
+        return new PayloadTooLargeException("Webhook body exceeds the HTTP server's body limit");
+      case 'media-type':
+        return new UnsupportedMediaTypeException('Webhook body must be application/json');
+      case 'unreadable':
+        return new BadRequestException('Webhook body could not be read');
+      case 'not-json':
+        try {
+          this.requests.verify(request);
+        } catch (rejection) {
+          if (rejection instanceof HttpException) {
+            return rejection;
+          }
+          throw rejection;
+        }
+        return new BadRequestException('Webhook body is not valid JSON');
+    }
+  }
+
+  /**
+   * An Express error middleware, registered after the body parsers and before the routes. An
+   * error skips the routes, so the request is recognised by its path: ending in the module's
+   * path, plus an optional event type segment (whatever global prefix or version precedes it).
+   */
+  private expressMiddleware(reply: Reply): ExpressErrorMiddleware {
+    return (error, request, response, next) => {
+      const answer = this.isWebhookRequest(request) ? this.answer(error, request) : undefined;
+      if (answer) {
+        reply(response, answer);
+      } else {
+        next(error);
+      }
+    };
+  }
+
+  private isWebhookRequest(request: { path: string }): boolean {
+    const segments = request.path.split('/').filter((segment) => segment !== '');
+    return [0, 1].some((extra) => {
+      const start = segments.length - extra - this.segments.length;
+      return start >= 0 && this.segments.every((segment, i) => segment.startsWith(':') || segment === segments[start + i]);
+    });
+  }
+
+  /** Gives the module's Fastify routes, marked by their config, an error handler of their own. */
+  private hookFastifyRoutes(fastify: FastifyInstance, reply: Reply): void {
+    fastify.addHook('onRoute', (route) => {
+      if (route.config?.[WAZAPIN_ROUTE_CONFIG] !== this.path) {
+        return;
+      }
+      route.errorHandler = (error, request, response) => {
+        const answer = this.answer(error, request);
+        if (answer) {
+          reply(response, answer);
+        } else {
+          // Any other error goes to the app's handler, as on every other route.
+          fastify.errorHandler(error, request, response);
+        }
+      };
+    });
+  }
+}
