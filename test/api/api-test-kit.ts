@@ -1,3 +1,5 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { TestingModule } from '@nestjs/testing';
 import { Test } from '@nestjs/testing';
 import { WazapinWebhooksApiService, WazapinWebhooksModule, type WazapinApiOptions } from '../../lib/index.js';
@@ -50,4 +52,42 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return error;
   }
   throw new Error('expected the call to fail, and it succeeded');
+}
+
+/** How a {@link LoopbackApi} answers one request. */
+export type LoopbackAnswer = (request: IncomingMessage, response: ServerResponse) => void;
+
+/** A plain HTTP server on loopback standing in for the API, answering as a test tells it. */
+export interface LoopbackApi {
+  baseUrl: string;
+  /** Method and URL of every request it got, in order. */
+  readonly requests: { method: string; url: string }[];
+  /** Answers the next requests; change it between calls. */
+  answer: LoopbackAnswer;
+  close(): Promise<void>;
+}
+
+/** An answer with `status` and `body` as JSON. */
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): LoopbackAnswer {
+  return (_request, response) => {
+    response.writeHead(status, { 'content-type': 'application/json', ...headers });
+    response.end(JSON.stringify(body));
+  };
+}
+
+/** Starts a {@link LoopbackApi} on 127.0.0.1 answering `answer` (by default `{ data: {} }`). */
+export async function startLoopbackApi(answer: LoopbackAnswer = json(200, { data: {} })): Promise<LoopbackApi> {
+  const api: LoopbackApi = { baseUrl: '', requests: [], answer, close: async () => undefined };
+  const server = createServer((request, response) => {
+    api.requests.push({ method: request.method ?? '', url: request.url ?? '' });
+    api.answer(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  api.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api.close = () =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return api;
 }

@@ -1,9 +1,7 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WazapinApiError, WazapinWebhooksApiService } from '../../lib/index.js';
 import { WazapinEmulator } from '../../lib/testing/index.js';
 import { freePort } from '../support/free-port.js';
-import { type ApiTestKit, rejection, startApiTestKit } from './api-test-kit.js';
+import { type ApiTestKit, json, type LoopbackApi, rejection, startApiTestKit, startLoopbackApi } from './api-test-kit.js';
 
 describe('WazapinWebhooksApiService HTTP behaviour', () => {
   let kit: ApiTestKit;
@@ -184,36 +182,20 @@ describe('WazapinWebhooksApiService HTTP behaviour', () => {
   });
 
   describe('answers in other shapes', () => {
-    let server: Server;
-    let answer: (request: IncomingMessage, response: ServerResponse) => void;
+    let server: LoopbackApi;
     let api: WazapinWebhooksApiService;
-    let calls: number;
 
     beforeEach(async () => {
-      calls = 0;
-      server = createServer((request, response) => {
-        calls++;
-        answer(request, response);
-      });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const { port } = server.address() as AddressInfo;
-      api = new WazapinWebhooksApiService({ apiKey: 'wzp_secret_key_42', baseUrl: `http://127.0.0.1:${port}`, retryDelayMs: 1 });
+      server = await startLoopbackApi();
+      api = new WazapinWebhooksApiService({ apiKey: 'wzp_secret_key_42', baseUrl: server.baseUrl, retryDelayMs: 1 });
     });
 
     afterEach(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     });
 
-    function json(status: number, body: unknown, headers: Record<string, string> = {}): typeof answer {
-      return (_request, response) => {
-        response.writeHead(status, { 'content-type': 'application/json', ...headers });
-        response.end(JSON.stringify(body));
-      };
-    }
-
     it('keeps the API key out of an error even when the API echoes it', async () => {
-      answer = (request, response) => json(400, { error: { code: 'bad_request', message: `bad header ${request.headers.authorization}` } })(request, response);
+      server.answer = (request, response) => json(400, { error: { code: 'bad_request', message: `bad header ${request.headers.authorization}` } })(request, response);
 
       const error = await rejection(api.getSettings());
 
@@ -222,22 +204,22 @@ describe('WazapinWebhooksApiService HTTP behaviour', () => {
     });
 
     it('reports a 2xx that is not JSON, or not the expected shape, as invalid_response without retrying', async () => {
-      answer = (_request, response) => {
+      server.answer = (_request, response) => {
         response.writeHead(200, { 'content-type': 'text/html' });
         response.end('<html>maintenance</html>');
       };
       expect(await rejection(api.getSettings())).toMatchObject({ code: 'invalid_response', attempts: 1 });
 
-      answer = json(201, { data: { url: 'https://a.example.com/hook' } });
+      server.answer = json(201, { data: { url: 'https://a.example.com/hook' } });
       expect(await rejection(api.createEndpoint({ url: 'https://a.example.com/hook' }))).toMatchObject({ code: 'invalid_response' });
-      expect(calls).toBe(2);
+      expect(server.requests).toHaveLength(2);
     });
 
     it('reads settings given as a bare list, and a retry answered with 204', async () => {
-      answer = json(200, { data: [{ id: 'ep_1', url: 'https://a.example.com/hook' }] });
+      server.answer = json(200, { data: [{ id: 'ep_1', url: 'https://a.example.com/hook' }] });
       expect(await api.getSettings()).toEqual({ endpoints: [{ id: 'ep_1', url: 'https://a.example.com/hook' }] });
 
-      answer = (_request, response) => {
+      server.answer = (_request, response) => {
         response.writeHead(204);
         response.end();
       };
@@ -249,14 +231,14 @@ describe('WazapinWebhooksApiService HTTP behaviour', () => {
         json(503, { error: { message: 'busy' } }, { 'retry-after': new Date(Date.now() + 1000).toUTCString() }),
         json(201, { data: { id: 'ep_1', url: 'https://a.example.com/hook', secret: 'whsec_x' } }),
       ];
-      answer = (request, response) => answers.shift()!(request, response);
+      server.answer = (request, response) => answers.shift()!(request, response);
 
       await expect(api.createEndpoint({ url: 'https://a.example.com/hook' })).resolves.toMatchObject({ id: 'ep_1' });
-      expect(calls).toBe(2);
+      expect(server.requests).toHaveLength(2);
     });
 
     it('stops iterating when the API hands back a cursor it gave before', async () => {
-      answer = json(200, { data: [{ id: 'a', message_id: 'm', endpoint_id: 'e', status: 'success', timestamp: '' }], next_cursor: 'same' });
+      server.answer = json(200, { data: [{ id: 'a', message_id: 'm', endpoint_id: 'e', status: 'success', timestamp: '' }], next_cursor: 'same' });
 
       const seen: string[] = [];
       const error = await rejection(
