@@ -24,9 +24,19 @@ import { WazapinValidationError } from './wazapin-validation.error.js';
 const ENDPOINTS = `${WAZAPIN_WEBHOOKS_API_PATH}/endpoints`;
 const DELIVERIES = `${WAZAPIN_WEBHOOKS_API_PATH}/deliveries`;
 
+/**
+ * A plain token: 1 to 255 unreserved URL characters (and `:`), at least one a letter or digit.
+ * Anything else could leave its path segment: `encodeURIComponent` keeps `.` and `..`, which the
+ * URL parser then resolves, so `deleteEndpoint('..')` would send `DELETE …/webhooks/`.
+ */
+const PLAIN_TOKEN = /^(?=.*[A-Za-z0-9])[A-Za-z0-9_.~:-]{1,255}$/;
+
+/** `value` encoded as one path segment; throws when it is not a plain token. The id is not quoted: it may be an attacker's. */
 function pathId(operation: string, field: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '' || value.length > 255) {
-    throw new WazapinValidationError(operation, { [field]: [`${field} must be a non-empty string of at most 255 characters`] });
+  if (typeof value !== 'string' || !PLAIN_TOKEN.test(value)) {
+    throw new WazapinValidationError(operation, {
+      [field]: [`${field} must be 1 to 255 characters from A-Z a-z 0-9 _ - . ~ : with at least one letter or digit`],
+    });
   }
   return encodeURIComponent(value);
 }
