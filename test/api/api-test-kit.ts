@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { LoggerService } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
 import { Test } from '@nestjs/testing';
 import { WazapinWebhooksApiService, WazapinWebhooksModule, type WazapinApiOptions } from '../../lib/index.js';
@@ -13,6 +14,19 @@ export interface ApiTestKit {
   close(): Promise<void>;
 }
 
+const SILENT: LoggerService = { log() {}, warn() {}, error() {} };
+
+/** A Nest testing module with `WazapinWebhooksModule` whose `api` option is `api`; what it logs goes to `logger`. */
+export async function startApiModule(api: WazapinApiOptions, logger: LoggerService = SILENT): Promise<TestingModule> {
+  const moduleRef = await Test.createTestingModule({
+    imports: [WazapinWebhooksModule.forRoot({ secrets: generateWazapinSecret(), api })],
+  })
+    .setLogger(logger)
+    .compile();
+  await moduleRef.init();
+  return moduleRef;
+}
+
 /**
  * Starts an emulator and a Nest testing module with `WazapinWebhooksModule` whose `api` option
  * targets it, with millisecond backoff so retries keep tests fast.
@@ -22,17 +36,7 @@ export async function startApiTestKit(
   api: Partial<WazapinApiOptions> = {},
 ): Promise<ApiTestKit> {
   const emulator = await WazapinEmulator.start({ retryScale: 0, ...emulatorOptions });
-  const moduleRef = await Test.createTestingModule({
-    imports: [
-      WazapinWebhooksModule.forRoot({
-        secrets: generateWazapinSecret(),
-        api: { apiKey: emulator.apiKey, baseUrl: emulator.baseUrl, retryDelayMs: 5, timeoutMs: 2000, ...api },
-      }),
-    ],
-  })
-    .setLogger({ log() {}, warn() {}, error() {} })
-    .compile();
-  await moduleRef.init();
+  const moduleRef = await startApiModule({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl, retryDelayMs: 5, timeoutMs: 2000, ...api });
   return {
     emulator,
     api: moduleRef.get(WazapinWebhooksApiService),

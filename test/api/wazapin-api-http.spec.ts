@@ -1,7 +1,7 @@
 import { WazapinApiError, WazapinWebhooksApiService } from '../../lib/index.js';
 import { WazapinEmulator } from '../../lib/testing/index.js';
 import { freePort } from '../support/free-port.js';
-import { type ApiTestKit, json, type LoopbackApi, rejection, startApiTestKit, startLoopbackApi } from './api-test-kit.js';
+import { type ApiTestKit, json, type LoopbackApi, rejection, startApiModule, startApiTestKit, startLoopbackApi } from './api-test-kit.js';
 
 describe('WazapinWebhooksApiService HTTP behaviour', () => {
   let kit: ApiTestKit;
@@ -194,13 +194,45 @@ describe('WazapinWebhooksApiService HTTP behaviour', () => {
       await server.close();
     });
 
-    it('keeps the API key out of an error even when the API echoes it', async () => {
-      server.answer = (request, response) => json(400, { error: { code: 'bad_request', message: `bad header ${request.headers.authorization}` } })(request, response);
+    it('keeps the API key out of the code, fields, message, path and retry log lines, raw, URL-encoded or as a Bearer header', async () => {
+      const key = 'wzp_s3cret/key+42=';
+      const encoded = encodeURIComponent(key);
+      const forms = [key, encoded, encoded.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase())];
+      const warnings: string[] = [];
+      server.answer = (request, response) =>
+        json(
+          503,
+          {
+            error: {
+              code: `bad_${key}`,
+              message: `got ${request.headers.authorization} and ${forms[2]}`,
+              fields: { [`field_${encoded}`]: [`value ${key}`], other: `also ${forms[2]}` },
+            },
+          },
+          { 'retry-after': '0' },
+        )(request, response);
+      const moduleRef = await startApiModule(
+        { apiKey: key, baseUrl: server.baseUrl, retries: 1, retryDelayMs: 1 },
+        { log() {}, error() {}, warn: (message: unknown) => void warnings.push(String(message)) },
+      );
 
-      const error = await rejection(api.getSettings());
+      // A cursor is whatever the API sent as next_cursor: it too may echo the key.
+      const error = await rejection(moduleRef.get(WazapinWebhooksApiService).listDeliveries({ cursor: `c_${key}` }));
+      await moduleRef.close();
 
-      expect(error).toMatchObject({ status: 400, apiMessage: 'bad header Bearer [redacted]' });
-      expect(`${String(error)} ${JSON.stringify(error)}`).not.toContain('wzp_secret_key_42');
+      expect(error).toMatchObject({
+        status: 503,
+        attempts: 2,
+        path: '/v1/settings/developer/webhooks/deliveries?cursor=c_[redacted]',
+        code: 'bad_[redacted]',
+        apiMessage: 'got Bearer [redacted] and [redacted]',
+        fields: { 'field_[redacted]': ['value [redacted]'], other: ['also [redacted]'] },
+      });
+      expect(warnings).toEqual([expect.stringMatching(/^GET .*cursor=c_\[redacted\]: got Bearer \[redacted\] and \[redacted\]; retry 1\/1/)]);
+      const shown = [String(error), (error as Error).stack, JSON.stringify(error), ...warnings].join('\n');
+      for (const form of forms) {
+        expect(shown).not.toContain(form);
+      }
     });
 
     it('reports a 2xx that is not JSON, or not the expected shape, as invalid_response without retrying', async () => {

@@ -4,6 +4,7 @@ import { isObject } from '../wazapin-api-response.js';
 import { WazapinApiError } from '../wazapin-api.error.js';
 import type { WazapinApiSettings } from '../wazapin-api.settings.js';
 import { describeNetworkError } from './network-error.js';
+import { redactor } from './redact.js';
 import { type AttemptOutcome, backoffDelay, isIdempotent, isRetryable, neverReachedServer, parseRetryAfter } from './retry-policy.js';
 
 /** One call to the API. */
@@ -62,10 +63,15 @@ function readErrorAnswer(text: string): ErrorAnswer {
  * parsed JSON answer; throws {@link WazapinApiError}.
  */
 export class WazapinHttpClient {
+  /** An API that echoes the key back must not get it into an error or a log line. */
+  private readonly redact: (text: string) => string;
+
   constructor(
     private readonly settings: WazapinApiSettings & { apiKey: string },
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.redact = redactor(settings.apiKey);
+  }
 
   async request(request: WazapinApiRequest): Promise<unknown> {
     const path = this.pathWithQuery(request);
@@ -75,7 +81,8 @@ export class WazapinHttpClient {
       if (!('outcome' in result)) {
         return result.body;
       }
-      const { outcome } = result;
+      const failure = this.redacted(result);
+      const { outcome } = failure;
       // A DELETE whose earlier attempt may have worked finds nothing: it did work.
       if (request.method === 'DELETE' && mayHaveActed && outcome.kind === 'response' && outcome.status === 404) {
         return undefined;
@@ -83,9 +90,9 @@ export class WazapinHttpClient {
       mayHaveActed ||= outcome.kind === 'network' ? outcome.reachedServer : outcome.status >= 500;
       const delay = this.retryDelay(request.method, outcome, attempt);
       if (delay === undefined) {
-        throw this.toError(request.method, path, attempt, result);
+        throw this.toError(request.method, path, attempt, failure);
       }
-      this.logger.warn(`${request.method} ${path}: ${result.message}; retry ${attempt}/${this.settings.retries} in ${Math.round(delay)} ms`);
+      this.logger.warn(this.redact(`${request.method} ${path}: ${failure.message}; retry ${attempt}/${this.settings.retries} in ${Math.round(delay)} ms`));
       await sleep(delay);
     }
   }
@@ -127,7 +134,7 @@ export class WazapinHttpClient {
       outcome: { kind: 'response', status: response.status, retryAfterMs },
       status: response.status,
       code: answer.code ?? `http_${response.status}`,
-      message: this.redact(answer.message ?? (response.statusText || `HTTP ${response.status}`)),
+      message: answer.message ?? (response.statusText || `HTTP ${response.status}`),
       fields: answer.fields,
       retryAfterSeconds: retryAfterMs === undefined ? undefined : retryAfterMs / 1000,
     };
@@ -169,7 +176,8 @@ export class WazapinHttpClient {
     const { outcome, ...details } = failure;
     const unsafe = outcome.kind === 'network' && outcome.reachedServer && !isIdempotent(method);
     const message = unsafe ? `${details.message}; the request may have reached the API, so it was not repeated` : details.message;
-    return new WazapinApiError({ ...details, message, method, path, attempts });
+    // The path may carry a cursor the API sent.
+    return new WazapinApiError({ ...details, message, method, path: this.redact(path), attempts });
   }
 
   private headers(hasBody: boolean): Record<string, string> {
@@ -193,8 +201,10 @@ export class WazapinHttpClient {
     return search ? `${path}?${search}` : path;
   }
 
-  /** An API that echoes the key back must not get it into an error message or a log. */
-  private redact(text: string): string {
-    return text.split(this.settings.apiKey).join('[redacted]');
+  /** `failure` with the API key taken out of everything in it that the server or the network wrote. */
+  private redacted(failure: Failure): Failure {
+    const fields =
+      failure.fields && Object.fromEntries(Object.entries(failure.fields).map(([field, problems]) => [this.redact(field), problems.map(this.redact)]));
+    return { ...failure, code: this.redact(failure.code), message: this.redact(failure.message), fields };
   }
 }
