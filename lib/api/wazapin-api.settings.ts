@@ -27,12 +27,38 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-/** Applies defaults to the `api` option and checks it; a bad value is a startup error. */
-export function resolveWazapinApiSettings(options: WazapinApiOptions = {}): WazapinApiSettings {
-  const baseUrl = nonEmpty(options.baseUrl) ?? WAZAPIN_API_BASE_URL;
+/**
+ * Hosts plain http may go to: the machine itself (the emulator, a local proxy). Not `*.localhost`,
+ * which a resolver may look up in DNS.
+ */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+/** Checks the base URL the API key is sent to. The messages never quote it: it may hold a password. */
+function checkBaseUrl(baseUrl: string): void {
   if (!URL.canParse(baseUrl) || !/^https?:$/.test(new URL(baseUrl).protocol)) {
     throw new WazapinConfigurationError('WazapinWebhooksModule: api.baseUrl must be an absolute http(s) URL');
   }
+  const url = new URL(baseUrl);
+  if (url.username !== '' || url.password !== '') {
+    // fetch refuses such a URL, and its error, which quotes it, would reach messages and logs.
+    throw new WazapinConfigurationError(
+      'WazapinWebhooksModule: api.baseUrl must not contain a username or password; the API key is the credential',
+    );
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new WazapinConfigurationError(
+      'WazapinWebhooksModule: api.baseUrl must be https; plain http would send the API key in clear text, ' +
+        'so it is allowed only to localhost, 127.0.0.0/8 and [::1]',
+    );
+  }
+}
+
+/** Applies defaults to the `api` option and checks it; a bad value is a startup error. */
+export function resolveWazapinApiSettings(options: WazapinApiOptions = {}): WazapinApiSettings {
+  const baseUrl = nonEmpty(options.baseUrl) ?? WAZAPIN_API_BASE_URL;
+  checkBaseUrl(baseUrl);
   return {
     apiKey: nonEmpty(options.apiKey),
     baseUrl: baseUrl.replace(/\/+$/, ''),

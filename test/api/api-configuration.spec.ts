@@ -44,6 +44,35 @@ describe('api configuration', () => {
     await expect(builder.compile()).rejects.toThrow(/api\.baseUrl must be an absolute http\(s\) URL/);
   });
 
+  it('refuses a base URL with a username or password, without repeating either', () => {
+    for (const baseUrl of [
+      'https://alice_admin:hunter2_pw@api.example.com',
+      'https://alice_admin@api.example.com',
+      'https://:hunter2_pw@api.example.com',
+      'http://alice_admin:hunter%32_pw@127.0.0.1:9',
+    ]) {
+      let error: unknown;
+      try {
+        new WazapinWebhooksApiService({ apiKey: 'wzp_key', baseUrl });
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).toBeInstanceOf(WazapinConfigurationError);
+      const { message } = error as Error;
+      expect(message).toMatch(/api\.baseUrl must not contain a username or password/);
+      expect(message).not.toMatch(/alice|hunter/);
+    }
+  });
+
+  it('refuses a plain http base URL unless it is loopback: the API key would cross the network in clear text', () => {
+    for (const baseUrl of ['http://api.example.com', 'http://10.0.0.1:8080', 'http://localhost.example.com', 'http://127.0.0.1.nip.io', 'http://api.localhost']) {
+      expect(() => new WazapinWebhooksApiService({ apiKey: 'wzp_key', baseUrl })).toThrow(/api\.baseUrl must be https/);
+    }
+    for (const baseUrl of ['https://api.example.com', 'https://10.0.0.1', 'http://localhost:3000', 'http://127.0.0.1:9', 'http://127.8.9.10', 'http://[::1]:8080']) {
+      expect(() => new WazapinWebhooksApiService({ apiKey: 'wzp_key', baseUrl })).not.toThrow();
+    }
+  });
+
   it('refuses a negative timeout at startup', async () => {
     const builder = Test.createTestingModule({
       imports: [WazapinWebhooksModule.forRoot({ secrets: generateWazapinSecret(), api: { apiKey: 'k', timeoutMs: -1 } })],

@@ -7,7 +7,10 @@ export interface WazapinApiOptions {
    * webhooks does not. Calling the service without it throws a `WazapinConfigurationError`.
    */
   apiKey?: string;
-  /** Default `https://api.wazapin.id`. */
+  /**
+   * Default `https://api.wazapin.id`. Must be https, or plain http to a loopback host (the
+   * emulator), and hold no username or password: the API key is sent to it.
+   */
   baseUrl?: string;
   /** Sent as `X-Organization-Slug` to pick the organization. */
   organizationSlug?: string;
