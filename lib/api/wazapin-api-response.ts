@@ -1,3 +1,4 @@
+import type { WazapinEndpoint } from './interfaces/wazapin-endpoint.interface.js';
 import type { WazapinPage } from './interfaces/wazapin-page.interface.js';
 
 /** Thrown by the readers below when an answer has an unexpected shape. */
@@ -29,6 +30,43 @@ export function readObject<T>(body: unknown, what: string): T {
     throw new UnexpectedAnswerError(`expected ${what}`);
   }
   return value as T;
+}
+
+/** The object nearest the top of `answer` (breadth first) that has a string `secret`. */
+function secretHolder(answer: unknown): Record<string, unknown> | undefined {
+  const queue = [answer];
+  for (let index = 0; index < queue.length; index += 1) {
+    const value = queue[index];
+    if (isObject(value) && typeof value.secret === 'string') {
+      return value;
+    }
+    if (typeof value === 'object' && value !== null) {
+      queue.push(...Object.values(value));
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The answer to a secret rotation, whose shape is not published: the endpoint, the secret
+ * alone, either in `{ data: ... }` or nested deeper, or no content. By then the secret was
+ * rotated, so any answer that carries it is read: every field of the result is kept, the
+ * secret's object's fields on top, `id` defaulting to `endpointId`. An answer that is not an
+ * object, holds no secret, and is not empty has an unexpected shape.
+ */
+export function readRotation(body: unknown, endpointId: string): WazapinEndpoint {
+  const value = unwrapData(body);
+  if (typeof value === 'string' && value.startsWith('whsec_')) {
+    return { id: endpointId, secret: value } as WazapinEndpoint;
+  }
+  const holder = secretHolder(body);
+  if (holder === undefined && body !== undefined && body !== null && !isObject(body)) {
+    throw new UnexpectedAnswerError('expected an endpoint, its new secret, or no content');
+  }
+  const fields = { ...(isObject(value) ? value : {}), ...holder };
+  const id = typeof fields.id === 'string' && fields.id !== '' ? fields.id : endpointId;
+  // `url` and the rest are whatever the API sent; only `id` is certain.
+  return { ...fields, id } as WazapinEndpoint;
 }
 
 /**

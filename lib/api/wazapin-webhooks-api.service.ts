@@ -15,7 +15,7 @@ import type { WazapinDelivery, WazapinDeliveryRetry, WazapinTestDelivery } from 
 import type { WazapinEndpoint, WazapinWebhookSettings } from './interfaces/wazapin-endpoint.interface.js';
 import type { WazapinPage } from './interfaces/wazapin-page.interface.js';
 import type { WazapinEndpointSyncResult } from './interfaces/wazapin-endpoint-sync-result.interface.js';
-import { readObject, readPage, readResource, UnexpectedAnswerError, unwrapData } from './wazapin-api-response.js';
+import { readObject, readPage, readResource, readRotation, UnexpectedAnswerError, unwrapData } from './wazapin-api-response.js';
 import { WazapinApiError } from './wazapin-api.error.js';
 import { WAZAPIN_API_OPTIONS, WAZAPIN_WEBHOOKS_API_PATH } from './wazapin-api.constants.js';
 import { resolveWazapinApiSettings, type WazapinApiSettings } from './wazapin-api.settings.js';
@@ -108,15 +108,18 @@ export class WazapinWebhooksApiService {
   }
 
   /**
-   * Gives an endpoint a new signing secret, returned in the answer. The old one keeps signing
-   * alongside it for a grace period, so add the new secret to the app's `secrets` before it ends.
+   * Gives an endpoint a new signing secret. The old one keeps signing alongside it for a grace
+   * period, so add the new secret to the app's `secrets` before it ends.
+   *
+   * Returns what the API answered, every field kept, with `id` (the answer's, else `endpointId`)
+   * and `secret` when the answer carried it. Without `secret` (a 204, or the secret under a name
+   * of its own, kept among the fields) the rotation still happened: read the new secret from the
+   * returned fields or from Wazapin before the grace period ends.
    * Never retried once it may have reached the API: a second rotation would retire the first's secret.
    */
   async rotateSecret(endpointId: string): Promise<WazapinEndpoint> {
     const id = pathId('rotateSecret', 'endpointId', endpointId);
-    return this.call({ method: 'POST', path: `${ENDPOINTS}/${id}/rotate-secret` }, (answer) =>
-      readResource<WazapinEndpoint>(answer, 'an endpoint'),
-    );
+    return this.call({ method: 'POST', path: `${ENDPOINTS}/${id}/rotate-secret` }, (answer) => readRotation(answer, endpointId));
   }
 
   /** Has the platform send a sample event to an endpoint. */

@@ -3,6 +3,8 @@ import { WazapinEmulator } from '../../lib/testing/index.js';
 import { freePort } from '../support/free-port.js';
 import { type ApiTestKit, json, type LoopbackApi, rejection, startApiModule, startApiTestKit, startLoopbackApi } from './api-test-kit.js';
 
+const WEBHOOKS = '/v1/settings/developer/webhooks';
+
 describe('WazapinWebhooksApiService HTTP behaviour', () => {
   let kit: ApiTestKit;
 
@@ -256,6 +258,64 @@ describe('WazapinWebhooksApiService HTTP behaviour', () => {
         response.end();
       };
       expect(await api.retryDelivery('msg_1')).toEqual({ message_id: 'msg_1' });
+    });
+
+    describe('rotateSecret, whatever shape the answer has: the rotation happened, so a secret sent is never thrown away', () => {
+      const rotated = `${WEBHOOKS}/endpoints/ep_1/rotate-secret`;
+      const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+      it.each([
+        ['the secret alone', { data: { secret } }, { id: 'ep_1', secret }],
+        ['the endpoint', { data: { id: 'ep_1', url: 'https://a.example.com/hook', secret, version: 2 } }, { id: 'ep_1', url: 'https://a.example.com/hook', secret, version: 2 }],
+        ['no envelope', { secret, expires_previous_at: 'tomorrow' }, { id: 'ep_1', secret, expires_previous_at: 'tomorrow' }],
+        [
+          'the endpoint one level down',
+          { data: { rotated_at: 'now', endpoint: { id: 'ep_1', secret } } },
+          { id: 'ep_1', rotated_at: 'now', endpoint: { id: 'ep_1', secret }, secret },
+        ],
+        ['the secret beside the envelope', { data: { id: 'ep_1' }, secret }, { id: 'ep_1', data: { id: 'ep_1' }, secret }],
+        ['the secret as the whole result', { data: secret }, { id: 'ep_1', secret }],
+        ['an id of its own', { data: { id: 'ep_renamed', secret } }, { id: 'ep_renamed', secret }],
+        ['a list holding the endpoint', [{ id: 'ep_1', secret }], { id: 'ep_1', secret }],
+        ['the secret deeper down', { data: { result: { endpoint: { secret } } } }, { id: 'ep_1', result: { endpoint: { secret } }, secret }],
+      ])('reads %s', async (_label, body, expected) => {
+        server.answer = json(200, body);
+
+        await expect(api.rotateSecret('ep_1')).resolves.toStrictEqual(expected);
+        expect(server.requests).toEqual([{ method: 'POST', url: rotated }]);
+      });
+
+      it.each([
+        ['a 204', undefined, { id: 'ep_1' }],
+        ['an empty object', {}, { id: 'ep_1' }],
+        ['null', null, { id: 'ep_1' }],
+        ['the endpoint without its secret', { data: { id: 'ep_1', url: 'https://a.example.com/hook' } }, { id: 'ep_1', url: 'https://a.example.com/hook' }],
+        ['a secret under a name of its own, kept as sent', { data: { signing_secret: secret } }, { id: 'ep_1', signing_secret: secret }],
+      ])('returns the id without a secret for %s', async (_label, body, expected) => {
+        server.answer =
+          body === undefined
+            ? (_request, response) => {
+                response.writeHead(204);
+                response.end();
+              }
+            : json(200, body);
+
+        await expect(api.rotateSecret('ep_1')).resolves.toStrictEqual(expected);
+      });
+
+      it.each([
+        ['a list of words', ['rotated']],
+        ['a sentence', `the new secret is ${secret}`],
+        ['a number', 42],
+      ])('reports %s as invalid_response, without any secret it quotes, and does not rotate again', async (_label, body) => {
+        server.answer = json(200, body);
+
+        const error = await rejection(api.rotateSecret('ep_1'));
+
+        expect(error).toMatchObject({ code: 'invalid_response', attempts: 1 });
+        expect(`${String(error)} ${JSON.stringify(error)} ${(error as Error).stack}`).not.toContain(secret);
+        expect(server.requests).toHaveLength(1);
+      });
     });
 
     it('honours a Retry-After given as an HTTP date, which makes even a POST safe to repeat', async () => {
