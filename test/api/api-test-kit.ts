@@ -79,6 +79,12 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   };
 }
 
+/** A 204 without a body. */
+export const noContent: LoopbackAnswer = (_request, response) => {
+  response.writeHead(204);
+  response.end();
+};
+
 /** Starts a {@link LoopbackApi} on 127.0.0.1 answering `answer` (by default `{ data: {} }`). */
 export async function startLoopbackApi(answer: LoopbackAnswer = json(200, { data: {} })): Promise<LoopbackApi> {
   const api: LoopbackApi = { baseUrl: '', requests: [], answer, close: async () => undefined };

@@ -1,7 +1,7 @@
 import { WazapinApiError, WazapinWebhooksApiService } from '../../lib/index.js';
 import { WazapinEmulator } from '../../lib/testing/index.js';
 import { freePort } from '../support/free-port.js';
-import { type ApiTestKit, json, type LoopbackApi, rejection, startApiModule, startApiTestKit, startLoopbackApi } from './api-test-kit.js';
+import { type ApiTestKit, json, type LoopbackApi, noContent, rejection, startApiModule, startApiTestKit, startLoopbackApi } from './api-test-kit.js';
 
 const WEBHOOKS = '/v1/settings/developer/webhooks';
 
@@ -225,7 +225,7 @@ describe('WazapinWebhooksApiService HTTP behaviour', () => {
       expect(error).toMatchObject({
         status: 503,
         attempts: 2,
-        path: '/v1/settings/developer/webhooks/deliveries?cursor=c_[redacted]',
+        path: `${WEBHOOKS}/deliveries?cursor=c_[redacted]`,
         code: 'bad_[redacted]',
         apiMessage: 'got Bearer [redacted] and [redacted]',
         fields: { 'field_[redacted]': ['value [redacted]'], other: ['also [redacted]'] },
@@ -253,10 +253,7 @@ describe('WazapinWebhooksApiService HTTP behaviour', () => {
       server.answer = json(200, { data: [{ id: 'ep_1', url: 'https://a.example.com/hook' }] });
       expect(await api.getSettings()).toEqual({ endpoints: [{ id: 'ep_1', url: 'https://a.example.com/hook' }] });
 
-      server.answer = (_request, response) => {
-        response.writeHead(204);
-        response.end();
-      };
+      server.answer = noContent;
       expect(await api.retryDelivery('msg_1')).toEqual({ message_id: 'msg_1' });
     });
 
@@ -292,13 +289,7 @@ describe('WazapinWebhooksApiService HTTP behaviour', () => {
         ['the endpoint without its secret', { data: { id: 'ep_1', url: 'https://a.example.com/hook' } }, { id: 'ep_1', url: 'https://a.example.com/hook' }],
         ['a secret under a name of its own, kept as sent', { data: { signing_secret: secret } }, { id: 'ep_1', signing_secret: secret }],
       ])('returns the id without a secret for %s', async (_label, body, expected) => {
-        server.answer =
-          body === undefined
-            ? (_request, response) => {
-                response.writeHead(204);
-                response.end();
-              }
-            : json(200, body);
+        server.answer = body === undefined ? noContent : json(200, body);
 
         await expect(api.rotateSecret('ep_1')).resolves.toStrictEqual(expected);
       });
