@@ -20,7 +20,7 @@ export const {
         ...definition,
         global: extras.isGlobal,
         providers: [...(definition.providers ?? []), { provide: WAZAPIN_ROUTE_PATH, useValue: path }],
-        controllers: [createWazapinWebhookController(path, extras.controllerDecorators ?? [])],
+        controllers: [createWazapinWebhookController(path, extras.version, extras.controllerDecorators ?? [])],
       };
     },
   )

@@ -1,3 +1,4 @@
+import type { VERSION_NEUTRAL } from '@nestjs/common';
 import type { WazapinApiOptions, WazapinAutoRegisterOptions } from '../api/interfaces/wazapin-api-options.interface.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
 import type { WazapinQueueOptions } from '../queue/wazapin-queue-options.interface.js';
@@ -55,12 +56,21 @@ export interface WazapinWebhooksModuleOptions {
   autoRegister?: WazapinAutoRegisterOptions;
 }
 
+/** A route version, as `@Controller({ version })` takes it. */
+export type WazapinRouteVersion = string | typeof VERSION_NEUTRAL | (string | typeof VERSION_NEUTRAL)[];
+
 /** Options read when the module is defined, in `forRoot` and `forRootAsync` alike. */
 export interface WazapinWebhooksModuleExtras {
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;
   /** Route of the webhook controller, below any global prefix. Default `webhooks/wazapin`. */
   path?: string;
+  /**
+   * The route's version when the app enables versioning (`app.enableVersioning`). Default
+   * `VERSION_NEUTRAL`: the route stays where Wazapin posts, whatever the app's default version,
+   * and needs no version header (Wazapin sends none).
+   */
+  version?: WazapinRouteVersion;
   /**
    * Class decorators applied to the webhook controller, e.g. `[Public()]` to exempt it from an
    * app-wide auth guard, or `[SkipThrottle()]`.

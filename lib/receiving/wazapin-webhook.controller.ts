@@ -1,4 +1,5 @@
-import { Controller, HttpCode, Param, Post, Req, Type, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Req, Type, UseFilters, UseGuards, VERSION_NEUTRAL } from '@nestjs/common';
+import type { WazapinRouteVersion } from '../interfaces/wazapin-webhooks-options.interface.js';
 import { WAZAPIN_VERIFIED_DELIVERY } from '../wazapin-webhooks.constants.js';
 import { FASTIFY_ROUTE_CONFIG_METADATA, WAZAPIN_ROUTE_CONFIG } from './body-read-failure.handler.js';
 import { WazapinSignatureGuard } from './signature.guard.js';
@@ -14,10 +15,11 @@ function verifiedDelivery(request: WebhookRequest): VerifiedDelivery {
 
 /**
  * Makes the webhook controller for one module registration: a class of its own, so its
- * route and the app's decorators (e.g. `Public()`) belong to that registration only.
+ * route and the app's decorators (e.g. `Public()`) belong to that registration only. Version
+ * neutral unless told otherwise: the platform posts to a fixed URL with no version header.
  */
-export function createWazapinWebhookController(path: string, decorators: readonly ClassDecorator[]): Type<unknown> {
-  @Controller(path)
+export function createWazapinWebhookController(path: string, version: WazapinRouteVersion | undefined, decorators: readonly ClassDecorator[]): Type<unknown> {
+  @Controller({ path, version: version ?? VERSION_NEUTRAL })
   @UseGuards(WazapinSignatureGuard)
   @UseFilters(WazapinWebhookExceptionFilter)
   class WazapinWebhookController {

@@ -2,12 +2,14 @@ import { APP_FILTER, APP_GUARD, NestFactory, Reflector } from '@nestjs/core';
 import {
   type ArgumentsHost,
   Catch,
+  HttpException,
   type CanActivate,
   type ExceptionFilter,
   type ExecutionContext,
   Injectable,
   Module,
   SetMetadata,
+  VersioningType,
 } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { OnWazapinEvent, WazapinWebhooksModule, type WazapinEvent, type WazapinWebhooksModuleOptions } from '../../lib/index.js';
@@ -99,6 +101,28 @@ describe.each(ADAPTERS)('module options on %s', (adapter) => {
     t = await boot({}, { path: 'hooks/wa' }, { globalPrefix: 'api' });
     expect((await t.deliver({ secret: first, body: { a: 1 } }, '/api/hooks/wa')).status).toBe(200);
     expect((await t.deliver({ secret: first, body: { a: 1 } }, '/hooks/wa')).status).toBe(404);
+  });
+
+  it('stays on its path when the app versions its routes by URI with a default version', async () => {
+    t = await boot({}, {}, { versioning: { type: VersioningType.URI, defaultVersion: '1' } });
+    expect((await t.deliver({ secret: first, body: { a: 1 } })).status).toBe(200);
+    expect((await t.deliver({ secret: first, body: { a: 2 } }, '/webhooks/wazapin/message.new')).status).toBe(200);
+    expect(events).toHaveLength(2);
+  });
+
+  it('answers without a version header when the app versions by header with a default version', async () => {
+    t = await boot({}, {}, { versioning: { type: VersioningType.HEADER, header: 'x-api-version', defaultVersion: '2' } });
+    expect((await t.deliver({ secret: first, body: { a: 1 } })).status).toBe(200);
+  });
+
+  it('takes a version of its own with the version option', async () => {
+    t = await boot({}, { version: '3' }, { versioning: { type: VersioningType.URI } });
+    expect((await t.deliver({ secret: first, body: { a: 1 } }, '/v3/webhooks/wazapin')).status).toBe(200);
+    expect((await t.deliver({ secret: first, body: { a: 1 } }, '/webhooks/wazapin')).status).toBe(404);
+    // Body errors on the versioned route are still answered by the route.
+    const signed = signWazapinDelivery({ secret: first, body: 'not json' });
+    const garbage = await t.post({ ...signed.headers, 'content-type': 'application/json' }, signed.body, '/v3/webhooks/wazapin');
+    expect(garbage).toMatchObject({ status: 400, json: { message: 'Webhook body is not valid JSON' } });
   });
 
   it('controllerDecorators let the route through an app-wide auth guard', async () => {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { INestApplication, LoggerService, ModuleMetadata } from '@nestjs/common';
+import type { INestApplication, LoggerService, ModuleMetadata, VersioningOptions } from '@nestjs/common';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -41,6 +41,7 @@ export interface TestApp {
 export interface TestAppOptions {
   rawBody?: boolean;
   globalPrefix?: string;
+  versioning?: VersioningOptions;
 }
 
 /** Boots a real Nest app with `metadata` on the given adapter, listening on loopback. */
@@ -56,6 +57,9 @@ export async function startTestApp(adapter: AdapterName, metadata: ModuleMetadat
       : await NestFactory.create(TestAppModule, appOptions);
   if (options.globalPrefix) {
     app.setGlobalPrefix(options.globalPrefix);
+  }
+  if (options.versioning) {
+    app.enableVersioning(options.versioning);
   }
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
