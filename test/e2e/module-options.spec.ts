@@ -157,6 +157,25 @@ describe.each(ADAPTERS)('module options on %s', (adapter) => {
     expect(response.json).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
   });
 
+  it("answers in JSON an HttpException whose response is a string, as a rate limiter's guard throws", async () => {
+    /** What `@nestjs/throttler`'s app-wide guard does when the limit is hit. */
+    @Injectable()
+    class RateLimited implements CanActivate {
+      canActivate(): boolean {
+        throw new HttpException('ThrottlerException: Too Many Requests', 429);
+      }
+    }
+    t = await startTestApp(adapter, {
+      imports: [WazapinWebhooksModule.forRoot({ secrets: first })],
+      providers: [{ provide: APP_GUARD, useClass: RateLimited }],
+    });
+    const response = await fetch(`${t.url}/webhooks/wazapin`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+
+    expect(response.status).toBe(429);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({ statusCode: 429, error: 'Too Many Requests', message: 'ThrottlerException: Too Many Requests' });
+  });
+
   it('accepts webhook-* headers as well as svix-* headers', async () => {
     t = await boot({});
     expect((await t.deliver({ secret: first, body: { a: 1 }, headers: 'webhook' })).status).toBe(200);
