@@ -53,6 +53,8 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
   private readonly logger = new Logger('WazapinWebhooks');
   private readonly inFlight = new Set<Promise<void>>();
   private readonly storeOutage = new OutageLog(this.logger, 'Idempotency store');
+  /** Types the payload's shape decided, each said once. */
+  private readonly guessedTypes = new Set<string>();
 
   constructor(
     private readonly config: WazapinWebhooksConfig,
@@ -68,6 +70,9 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
       pathType,
       headerType: headerName ? delivery.headers[headerName] : undefined,
     });
+    if (resolved.source === 'shape') {
+      this.warnGuessed(resolved.type);
+    }
     const event: WazapinEvent = {
       id: delivery.id,
       type: resolved.type,
@@ -131,6 +136,17 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
     } catch (error) {
       this.logger.error(`Dispatching ${printable(event.type)} delivery ${printable(event.id)} failed: ${errorMessage(error)}`, errorStack(error));
       return 1;
+    }
+  }
+
+  /** Said once per type: guessing from the shape is a last resort, and its rules can be wrong. */
+  private warnGuessed(type: string): void {
+    if (!this.guessedTypes.has(type)) {
+      this.guessedTypes.add(type);
+      this.logger.warn(
+        `A delivery was typed ${type} from its payload's shape alone, a last resort that a payload change can fool. ` +
+          `Name the type: one Wazapin endpoint per event type, posting to .../${type}, or the eventTypeHeader option.`,
+      );
     }
   }
 

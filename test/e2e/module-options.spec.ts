@@ -176,6 +176,25 @@ describe.each(ADAPTERS)('module options on %s', (adapter) => {
     expect(await response.json()).toEqual({ statusCode: 429, error: 'Too Many Requests', message: 'ThrottlerException: Too Many Requests' });
   });
 
+  it("warns once per type when a delivery's type comes from its payload's shape", async () => {
+    t = await boot({});
+    for (let i = 0; i < 3; i++) {
+      await t.deliver({ secret: first, body: { ...statusUpdate('pending'), message_id: `wamid-pending-${i}` } });
+      await t.deliver({ secret: first, body: { conversation_id: `c${i}`, status: 'open' } });
+    }
+    await t.deliver({ secret: first, body: statusUpdate('read') }, '/webhooks/wazapin/message.status_update');
+
+    expect(events.map((event) => [event.type, event.typeSource])).toEqual([
+      ...Array.from({ length: 3 }, () => [['message.status_update', 'shape'], ['conversation.updated', 'shape']]).flat(),
+      ['message.status_update', 'path'],
+    ]);
+    const warnings = t.logger.lines.filter((line) => line.level === 'warn' && /payload's shape/.test(line.message));
+    expect(warnings.map((line) => line.message)).toEqual([
+      expect.stringMatching(/typed message\.status_update .*\.\.\.\/message\.status_update, or the eventTypeHeader option/),
+      expect.stringMatching(/typed conversation\.updated/),
+    ]);
+  });
+
   it('accepts webhook-* headers as well as svix-* headers', async () => {
     t = await boot({});
     expect((await t.deliver({ secret: first, body: { a: 1 }, headers: 'webhook' })).status).toBe(200);

@@ -21,17 +21,7 @@ describe('inferWazapinEventType', () => {
     });
   });
 
-  describe('rule 1: a template field means template.status_update', () => {
-    it.each([{ template_id: 'tpl_1', status: 'APPROVED' }, { template_name: 'order_update', status: 'REJECTED' }])('%j', (payload) => {
-      expect(inferWazapinEventType(payload)).toBe('template.status_update');
-    });
-
-    it('wins over the message rules', () => {
-      expect(inferWazapinEventType({ ...MESSAGE, template_name: 'order_update', status: 'sent' })).toBe('template.status_update');
-    });
-  });
-
-  describe('rule 2: a message id and a message status mean message.status_update', () => {
+  describe('rule 1: a message id and a message status mean message.status_update', () => {
     it.each(['sent', 'delivered', 'read', 'failed'])('status %s', (status) => {
       expect(inferWazapinEventType({ ...MESSAGE, status })).toBe('message.status_update');
     });
@@ -39,32 +29,51 @@ describe('inferWazapinEventType', () => {
     it('wins over a direction', () => {
       expect(inferWazapinEventType({ ...MESSAGE, status: 'read', direction: 'outbound' })).toBe('message.status_update');
     });
+  });
 
-    it('does not apply to a status that is not a message status', () => {
-      expect(inferWazapinEventType({ ...MESSAGE, status: 'pending' })).toBeUndefined();
+  describe('rule 2: a message id and direction "outbound" mean message.sent', () => {
+    it('even when a phone number is present', () => {
+      expect(inferWazapinEventType({ ...MESSAGE, direction: 'outbound', from_phone: '6281234567890' })).toBe('message.sent');
+    });
+
+    it('also for a message sent from a template', () => {
+      expect(inferWazapinEventType({ ...MESSAGE, direction: 'outbound', template_name: 'order_update', msg_type: 'template' })).toBe('message.sent');
+    });
+  });
+
+  describe('rule 3: a message id and direction "inbound" or a from_phone mean message.new', () => {
+    it.each([{ direction: 'inbound' }, { from_phone: '6281234567890' }])('%j', (fields) => {
+      expect(inferWazapinEventType({ ...MESSAGE, ...fields })).toBe('message.new');
+    });
+
+    it('wins over a status that is not a message status', () => {
       expect(inferWazapinEventType({ ...MESSAGE, status: 'pending', direction: 'inbound' })).toBe('message.new');
     });
   });
 
-  describe('rule 3: a message id and direction "outbound" mean message.sent', () => {
-    it('even when a phone number is present', () => {
-      expect(inferWazapinEventType({ ...MESSAGE, direction: 'outbound', from_phone: '6281234567890' })).toBe('message.sent');
+  describe('rule 4: a message id and another status mean message.status_update', () => {
+    it.each(['pending', 'deleted', 'queued'])('status %s', (status) => {
+      expect(inferWazapinEventType({ ...MESSAGE, status })).toBe('message.status_update');
     });
   });
 
-  describe('rule 4: a message id and direction "inbound" or a from_phone mean message.new', () => {
-    it.each([{ direction: 'inbound' }, { from_phone: '6281234567890' }])('%j', (fields) => {
-      expect(inferWazapinEventType({ ...MESSAGE, ...fields })).toBe('message.new');
+  describe('rule 5: a template field without a message id means template.status_update', () => {
+    it.each([{ template_id: 'tpl_1', status: 'APPROVED' }, { template_name: 'order_update', status: 'REJECTED' }])('%j', (payload) => {
+      expect(inferWazapinEventType(payload)).toBe('template.status_update');
+    });
+
+    it('gives way to the message rules', () => {
+      expect(inferWazapinEventType({ ...MESSAGE, template_name: 'order_update', status: 'sent' })).toBe('message.status_update');
     });
   });
 
-  describe('rule 5: a conversation id without a message id means conversation.updated', () => {
+  describe('rule 6: a conversation id without a message id means conversation.updated', () => {
     it.each([{ conversation_id: 'conv_1' }, { conversation_id: 'conv_1', contact_id: 'contact_1', status: 'closed' }])('%j', (payload) => {
       expect(inferWazapinEventType(payload)).toBe('conversation.updated');
     });
   });
 
-  describe('rule 6: a contact id without conversation or message id means contact.updated', () => {
+  describe('rule 7: a contact id without conversation or message id means contact.updated', () => {
     it('for a contact profile change', () => {
       expect(inferWazapinEventType({ contact_id: 'contact_1', name: 'Budi' })).toBe('contact.updated');
     });
