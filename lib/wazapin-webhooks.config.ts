@@ -5,6 +5,7 @@ import type {
 } from './interfaces/wazapin-webhooks-options.interface.js';
 import { resolveQueueOptions, type ResolvedWazapinQueueOptions } from './queue/wazapin-queue.config.js';
 import { decodeWebhookSecrets } from './signature/webhook-secret.js';
+import { isEventTypeName } from './events/event-type-name.js';
 import { WazapinConfigurationError } from './wazapin-configuration.error.js';
 import { WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
 
@@ -27,6 +28,7 @@ export class WazapinWebhooksConfig {
   readonly dispatch: WazapinDispatchMode;
   readonly verifier: 'native' | 'svix';
   readonly eventTypeHeader?: string;
+  readonly knownEventTypes: ReadonlySet<string>;
   readonly maxBodyBytes: number;
   readonly idempotencyTtlSeconds: number;
   readonly idempotencyLeaseSeconds: number;
@@ -50,6 +52,14 @@ export class WazapinWebhooksConfig {
       throw new WazapinConfigurationError(`WazapinWebhooksModule: verifier must be "native" or "svix", got "${String(options.verifier)}"`);
     }
     this.eventTypeHeader = options.eventTypeHeader?.toLowerCase();
+    const known = options.knownEventTypes ?? [];
+    const invalid = known.findIndex((type) => typeof type !== 'string' || !isEventTypeName(type));
+    if (invalid !== -1) {
+      throw new WazapinConfigurationError(
+        `WazapinWebhooksModule: knownEventTypes[${invalid}] is not an event type name (lower-case words separated by dots, such as message.new)`,
+      );
+    }
+    this.knownEventTypes = new Set(known);
     this.maxBodyBytes = positive('maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
     const idempotency = options.idempotency ?? {};
     this.idempotencyTtlSeconds = positive('idempotency.ttlSeconds', idempotency.ttlSeconds, 72 * HOURS);

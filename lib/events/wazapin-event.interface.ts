@@ -9,8 +9,8 @@ export type WazapinEventPayload<T extends WazapinEventType> = T extends keyof Wa
 /** How the event type of a delivery was found. */
 export type WazapinEventTypeSource = 'path' | 'envelope' | 'header' | 'shape' | 'unresolved';
 
-/** One verified, deduplicated delivery, as handed to `@OnWazapinEvent` handlers. */
-export interface WazapinEvent<T extends WazapinEventType = WazapinEventType> {
+/** One delivery of event type `T`; see {@link WazapinEvent}. */
+interface WazapinEventOfType<T extends WazapinEventType> {
   /** Delivery id (`svix-id` / `webhook-id`): the same across the platform's retries. */
   readonly id: string;
   /** Event type; `'unknown'` when it could not be resolved. */
@@ -26,3 +26,15 @@ export interface WazapinEvent<T extends WazapinEventType = WazapinEventType> {
   /** Request headers, lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
 }
+
+/**
+ * One verified, deduplicated delivery, as handed to `@OnWazapinEvent` handlers. For a union of
+ * types it is a union of events, so checking `event.type` narrows `event.payload`:
+ *
+ * ```ts
+ * onCrmChange(event: WazapinEvent<'contact.updated' | 'conversation.updated'>) {
+ *   if (event.type === 'contact.updated') event.payload.contact_id;
+ * }
+ * ```
+ */
+export type WazapinEvent<T extends WazapinEventType = WazapinEventType> = T extends WazapinEventType ? WazapinEventOfType<T> : never;

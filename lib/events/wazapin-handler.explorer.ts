@@ -1,8 +1,12 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { WAZAPIN_EVENT_HANDLER_METADATA, WAZAPIN_WILDCARD } from '../wazapin-webhooks.constants.js';
+import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
+import { WAZAPIN_EVENT_HANDLER_METADATA, WAZAPIN_UNKNOWN_EVENT, WAZAPIN_WILDCARD } from '../wazapin-webhooks.constants.js';
+import { isEventTypeName } from './event-type-name.js';
+import { isKnownWazapinEventType } from './wazapin-event-type.js';
 import type { WazapinEvent } from './wazapin-event.interface.js';
 import type { WazapinHandler } from './wazapin-handler.interface.js';
+import { printable } from '../utils/printable.js';
 
 /**
  * Finds every `@OnWazapinEvent` method of the app's providers once, at startup, and indexes
@@ -17,6 +21,7 @@ export class WazapinHandlerExplorer implements OnModuleInit {
   private all: WazapinHandler[] = [];
 
   constructor(
+    private readonly config: WazapinWebhooksConfig,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
@@ -24,6 +29,7 @@ export class WazapinHandlerExplorer implements OnModuleInit {
 
   onModuleInit(): void {
     this.all = this.discover();
+    this.warnAboutUnknownTypes();
     this.wildcard = this.all.filter((handler) => handler.types.includes(WAZAPIN_WILDCARD));
     for (const handler of this.all) {
       for (const type of handler.types) {
@@ -50,6 +56,25 @@ export class WazapinHandlerExplorer implements OnModuleInit {
   /** Every discovered handler. */
   handlers(): readonly WazapinHandler[] {
     return this.all;
+  }
+
+  /**
+   * A handler of a type that is not catalogued nor listed in `knownEventTypes` is most likely a
+   * typo, which would never run; one whose type is not even an event type name surely never runs.
+   */
+  private warnAboutUnknownTypes(): void {
+    for (const handler of this.all) {
+      for (const type of handler.types) {
+        if (type === WAZAPIN_WILDCARD || type === WAZAPIN_UNKNOWN_EVENT || isKnownWazapinEventType(type) || this.config.knownEventTypes.has(type)) {
+          continue;
+        }
+        this.logger.warn(
+          isEventTypeName(type)
+            ? `@OnWazapinEvent('${type}') on ${handler.name} names a type that is not catalogued: check it for a typo; if Wazapin sends it, list it in the knownEventTypes option`
+            : `@OnWazapinEvent('${printable(type)}') on ${handler.name} will never run: it is not an event type name (lower-case words separated by dots, such as message.new)`,
+        );
+      }
+    }
   }
 
   private discover(): WazapinHandler[] {

@@ -45,6 +45,12 @@ export interface WazapinWebhooksModuleOptions {
   verifier?: 'native' | 'svix';
   /** A request header that names the event type, for flat bodies posted to one URL. */
   eventTypeHeader?: string;
+  /**
+   * Event types beyond the catalogued six that the app handles on purpose. A handler of a type
+   * that is neither catalogued nor listed here is warned about at startup, since a typo
+   * (`'mesage.new'`) would otherwise never run, silently.
+   */
+  knownEventTypes?: readonly string[];
   /** Largest accepted body in bytes; larger answers 413. Default 1 MiB. */
   maxBodyBytes?: number;
   /**
@@ -54,6 +60,25 @@ export interface WazapinWebhooksModuleOptions {
   api?: WazapinApiOptions;
   /** Create or update this app's endpoint in Wazapin at startup (needs `api.apiKey`). */
   autoRegister?: WazapinAutoRegisterOptions;
+}
+
+/**
+ * A class that makes the module's options, for `forRootAsync({ useClass })` or `useExisting`:
+ * Nest instantiates it with its dependencies and calls `create()`.
+ *
+ * @example
+ * ```ts
+ * @Injectable()
+ * class WazapinConfig implements WazapinWebhooksOptionsFactory {
+ *   constructor(private readonly config: ConfigService) {}
+ *   create(): WazapinWebhooksModuleOptions {
+ *     return { secrets: this.config.getOrThrow('WAZAPIN_WEBHOOK_SECRET') };
+ *   }
+ * }
+ * ```
+ */
+export interface WazapinWebhooksOptionsFactory {
+  create(): WazapinWebhooksModuleOptions | Promise<WazapinWebhooksModuleOptions>;
 }
 
 /** A route version, as `@Controller({ version })` takes it. */

@@ -2,7 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import { inferWazapinEventType } from '../events/infer-event-type.js';
 import type { WazapinEventTypeSource } from '../events/wazapin-event.interface.js';
 import { WAZAPIN_UNKNOWN_EVENT } from '../wazapin-webhooks.constants.js';
-import { isEventTypeName } from './event-type-name.js';
+import { isEventTypeName } from '../events/event-type-name.js';
 
 /** The event type of a delivery and the payload handlers get. */
 export interface ResolvedEvent {

@@ -12,7 +12,13 @@ import {
   VersioningType,
 } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { OnWazapinEvent, WazapinWebhooksModule, type WazapinEvent, type WazapinWebhooksModuleOptions } from '../../lib/index.js';
+import {
+  OnWazapinEvent,
+  WazapinWebhooksModule,
+  type WazapinEvent,
+  type WazapinWebhooksModuleOptions,
+  type WazapinWebhooksOptionsFactory,
+} from '../../lib/index.js';
 import { generateWazapinSecret, signWazapinDelivery } from '../../lib/testing/index.js';
 import { waitUntil } from '../support/wait-until.js';
 import { ADAPTERS, startTestApp, type TestApp } from '../support/webhook-app.js';
@@ -95,6 +101,25 @@ describe.each(ADAPTERS)('module options on %s', (adapter) => {
     expect((await t.deliver({ secrets: [generateWazapinSecret(), second], body: { a: 3 } })).status).toBe(200);
     expect((await t.deliver({ secret: generateWazapinSecret(), body: { a: 4 } })).status).toBe(401);
     expect(events.map((event) => event.payload.a)).toEqual([1, 2, 3]);
+  });
+
+  it('forRootAsync takes a class implementing WazapinWebhooksOptionsFactory, with its own dependencies', async () => {
+    process.env.TEST_WAZAPIN_SECRET = first;
+    @Injectable()
+    class WazapinOptions implements WazapinWebhooksOptionsFactory {
+      constructor(private readonly config: ConfigService) {}
+      create(): WazapinWebhooksModuleOptions {
+        return { secrets: this.config.getOrThrow<string>('TEST_WAZAPIN_SECRET'), dispatch: 'inline' };
+      }
+    }
+    t = await startTestApp(adapter, {
+      imports: [
+        WazapinWebhooksModule.forRootAsync({ imports: [ConfigModule.forRoot({ ignoreEnvFile: true })], useClass: WazapinOptions }),
+      ],
+      providers: [Handlers],
+    });
+    expect((await t.deliver({ secret: first, body: { a: 1 } })).status).toBe(200);
+    expect(events).toHaveLength(1);
   });
 
   it('serves a custom path below the global prefix', async () => {
@@ -267,6 +292,37 @@ describe('startup validation', () => {
 
   it('fails boot without secrets', async () => {
     await expect(create({ secrets: ' , ' })).rejects.toThrow(/no webhook signing secret configured/);
+  });
+
+  it('fails boot on a knownEventTypes entry that is not an event type name', async () => {
+    await expect(create({ secrets: first, knownEventTypes: ['x.custom', 'Bad Type'] })).rejects.toThrow(/knownEventTypes\[1\] is not an event type name/);
+  });
+
+  it('warns at startup about a handler of a type that is neither catalogued nor listed as known, and one that can never run', async () => {
+    @Injectable()
+    class Typos {
+      @OnWazapinEvent('mesage.new')
+      typo() {}
+
+      @OnWazapinEvent(['x.custom', 'message.new'])
+      custom() {}
+
+      @OnWazapinEvent('Message.New')
+      neverRuns() {}
+    }
+    const boot = async (knownEventTypes?: string[]) => {
+      const t = await startTestApp('express', { imports: [WazapinWebhooksModule.forRoot({ secrets: first, knownEventTypes })], providers: [Typos] });
+      const warnings = t.logger.lines.filter((line) => line.level === 'warn').map((line) => line.message);
+      await t.close();
+      return warnings;
+    };
+
+    expect(await boot()).toEqual([
+      expect.stringMatching(/^@OnWazapinEvent\('mesage\.new'\) on Typos\.typo names a type that is not catalogued: check it for a typo; .*knownEventTypes/),
+      expect.stringMatching(/^@OnWazapinEvent\('x\.custom'\) on Typos\.custom names a type that is not catalogued/),
+      expect.stringMatching(/^@OnWazapinEvent\('Message\.New'\) on Typos\.neverRuns will never run/),
+    ]);
+    expect(await boot(['x.custom'])).toEqual([expect.stringMatching(/'mesage\.new'/), expect.stringMatching(/'Message\.New'/)]);
   });
 
   it('fails boot on svix verification with a tolerance svix cannot honour', async () => {

@@ -1,0 +1,71 @@
+/**
+ * Compile-time checks of the handler API: `npm run typecheck` fails if a line marked
+ * `@ts-expect-error` compiles, or an unmarked one does not.
+ */
+import { Injectable } from '@nestjs/common';
+import { OnWazapinEvent, type WazapinEvent } from '../../lib/index.js';
+
+@Injectable()
+export class TypedHandlers {
+  @OnWazapinEvent('message.new')
+  onMessage(event: WazapinEvent<'message.new'>): string {
+    return event.payload.message_id;
+  }
+
+  @OnWazapinEvent('message.new')
+  wider(event: WazapinEvent<'message.new' | 'message.sent'>): string {
+    return event.type;
+  }
+
+  @OnWazapinEvent('message.new')
+  noParameter(): void {}
+
+  @OnWazapinEvent('message.status_update')
+  async asynchronous(event: WazapinEvent<'message.status_update'>): Promise<void> {
+    await Promise.resolve(event.payload.status);
+  }
+
+  // @ts-expect-error: a message.new handler cannot take contact.updated events
+  @OnWazapinEvent('message.new')
+  mismatched(event: WazapinEvent<'contact.updated'>): void {
+    void event;
+  }
+
+  @OnWazapinEvent(['contact.updated', 'conversation.updated'])
+  onCrmChange(event: WazapinEvent<'contact.updated' | 'conversation.updated'>): string | undefined {
+    // The union narrows on the type.
+    if (event.type === 'contact.updated') {
+      return event.payload.contact_id;
+    }
+    return event.payload.assignee_id ?? undefined;
+  }
+
+  // @ts-expect-error: a handler of two types must take both
+  @OnWazapinEvent(['contact.updated', 'conversation.updated'])
+  onlyOne(event: WazapinEvent<'contact.updated'>): void {
+    void event;
+  }
+
+  @OnWazapinEvent('*')
+  audit(event: WazapinEvent): string {
+    return event.id;
+  }
+
+  // @ts-expect-error: a wildcard handler gets every event, not only message.new
+  @OnWazapinEvent('*')
+  narrowWildcard(event: WazapinEvent<'message.new'>): void {
+    void event;
+  }
+
+  @OnWazapinEvent('x.custom_event')
+  custom(event: WazapinEvent<'x.custom_event'>): unknown {
+    return event.payload.anything;
+  }
+}
+
+export function narrowsPayload(event: WazapinEvent<'contact.updated' | 'conversation.updated'>): string {
+  // @ts-expect-error: contact_id is not on conversation.updated until the type is checked
+  const unchecked: string = event.payload.contact_id;
+  void unchecked;
+  return event.type === 'conversation.updated' ? event.payload.conversation_id : event.payload.contact_id;
+}
