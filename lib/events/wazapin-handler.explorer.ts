@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { type ContextId, ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { WAZAPIN_EVENT_HANDLER_METADATA, WAZAPIN_UNKNOWN_EVENT, WAZAPIN_WILDCARD } from '../wazapin-webhooks.constants.js';
 import { isEventTypeName } from './event-type-name.js';
@@ -7,6 +7,8 @@ import { isKnownWazapinEventType } from './wazapin-event-type.js';
 import type { WazapinEvent } from './wazapin-event.interface.js';
 import type { WazapinHandler } from './wazapin-handler.interface.js';
 import { printable } from '../utils/printable.js';
+
+type ProviderWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
 /**
  * Finds every `@OnWazapinEvent` method of the app's providers once, at startup, and indexes
@@ -19,12 +21,15 @@ export class WazapinHandlerExplorer implements OnModuleInit {
   private readonly byType = new Map<string, WazapinHandler[]>();
   private wildcard: WazapinHandler[] = [];
   private all: WazapinHandler[] = [];
+  /** The injection context of each event in flight, for request-scoped handlers. */
+  private readonly contexts = new WeakMap<WazapinEvent, ContextId>();
 
   constructor(
     private readonly config: WazapinWebhooksConfig,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   onModuleInit(): void {
@@ -88,22 +93,46 @@ export class WazapinHandlerExplorer implements OnModuleInit {
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const fn = (instance as Record<string, unknown>)[method];
         const types = typeof fn === 'function' ? this.reflector.get<string[] | undefined>(WAZAPIN_EVENT_HANDLER_METADATA, fn) : undefined;
-        if (!types) {
-          continue;
+        if (types) {
+          handlers.push({
+            name: `${instance.constructor.name}.${method}`,
+            types,
+            invoke: wrapper.isDependencyTreeStatic() ? this.singletonCall(instance, method) : this.scopedCall(wrapper, method),
+          });
         }
-        if (!wrapper.isDependencyTreeStatic()) {
-          this.logger.warn(`${wrapper.name}.${method} is not a singleton provider; @OnWazapinEvent handlers must be, so it is ignored`);
-          continue;
-        }
-        handlers.push({
-          name: `${instance.constructor.name}.${method}`,
-          types,
-          invoke: async (event: WazapinEvent) => {
-            await (fn as (event: WazapinEvent) => unknown).call(instance, event);
-          },
-        });
       }
     }
     return handlers;
+  }
+
+  private singletonCall(instance: object, method: string): WazapinHandler['invoke'] {
+    return async (event) => {
+      await (instance as Record<string, (event: WazapinEvent) => unknown>)[method](event);
+    };
+  }
+
+  /**
+   * A provider that is request scoped, or depends on one, is resolved for each event, as
+   * `@nestjs/event-emitter` does for its listeners: in a context of the event's own (shared by
+   * its handlers, and subject to the app's `ContextIdFactory` strategy, if any), in which the
+   * event stands for the request (`@Inject(REQUEST)` receives it).
+   */
+  private scopedCall(wrapper: ProviderWrapper, method: string): WazapinHandler['invoke'] {
+    return async (event) => {
+      const instance = await this.moduleRef.resolve<unknown, Record<string, (event: WazapinEvent) => unknown>>(wrapper.token, this.contextOf(event), {
+        strict: false,
+      });
+      await instance[method](event);
+    };
+  }
+
+  private contextOf(event: WazapinEvent): ContextId {
+    let contextId = this.contexts.get(event);
+    if (!contextId) {
+      contextId = ContextIdFactory.getByRequest(event);
+      this.moduleRef.registerRequestByContextId(event, contextId);
+      this.contexts.set(event, contextId);
+    }
+    return contextId;
   }
 }

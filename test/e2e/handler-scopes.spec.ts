@@ -1,0 +1,73 @@
+import { Inject, Injectable, Scope } from '@nestjs/common';
+import { REQUEST } from '@nestjs/core';
+import { OnWazapinEvent, WazapinWebhooksModule, type WazapinDispatchMode, type WazapinEvent } from '../../lib/index.js';
+import { generateWazapinSecret } from '../../lib/testing/index.js';
+import { waitUntil } from '../support/wait-until.js';
+import { startTestApp, type TestApp } from '../support/webhook-app.js';
+
+const secret = generateWazapinSecret();
+const seen: { handler: string; event: string; context: number; request: unknown }[] = [];
+let contexts = 0;
+
+/** A request-scoped provider, as apps have them (a per-request logger, a tenant context). */
+@Injectable({ scope: Scope.REQUEST })
+class RequestContext {
+  readonly number = ++contexts;
+  constructor(@Inject(REQUEST) readonly request: WazapinEvent) {}
+}
+
+/** A handler class made request scoped by what it injects. */
+@Injectable()
+class ScopedHandlers {
+  constructor(private readonly context: RequestContext) {}
+
+  @OnWazapinEvent('contact.updated')
+  onContact(event: WazapinEvent<'contact.updated'>) {
+    seen.push({ handler: 'onContact', event: event.id, context: this.context.number, request: this.context.request });
+  }
+
+  @OnWazapinEvent('*')
+  audit(event: WazapinEvent) {
+    seen.push({ handler: 'audit', event: event.id, context: this.context.number, request: this.context.request });
+  }
+}
+
+/** A handler class that is itself request scoped. */
+@Injectable({ scope: Scope.REQUEST })
+class RequestScopedHandler {
+  @OnWazapinEvent('contact.updated')
+  onContact(event: WazapinEvent<'contact.updated'>) {
+    seen.push({ handler: 'requestScoped', event: event.id, context: 0, request: undefined });
+  }
+}
+
+describe.each<WazapinDispatchMode>(['inline', 'background'])('handlers that are request scoped, %s dispatch', (dispatch) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    seen.length = 0;
+    contexts = 0;
+    t = await startTestApp('express', {
+      imports: [WazapinWebhooksModule.forRoot({ secrets: secret, dispatch })],
+      providers: [RequestContext, ScopedHandlers, RequestScopedHandler],
+    });
+  });
+  afterEach(() => t.close());
+
+  it('run, each event in a context of its own that its handlers share, with the event as the request', async () => {
+    for (const id of ['msg_1', 'msg_2']) {
+      expect((await t.deliver({ secret, id, body: { contact_id: id } }, '/webhooks/wazapin/contact.updated')).status).toBe(200);
+    }
+    await waitUntil('every handler to run', () => seen.length === 6);
+
+    expect(seen.map(({ handler, event }) => `${handler} ${event}`).sort()).toEqual(
+      ['audit msg_1', 'audit msg_2', 'onContact msg_1', 'onContact msg_2', 'requestScoped msg_1', 'requestScoped msg_2'].sort(),
+    );
+    for (const id of ['msg_1', 'msg_2']) {
+      const scoped = seen.filter((entry) => entry.event === id && entry.handler !== 'requestScoped');
+      expect(scoped.every((entry) => (entry.request as WazapinEvent).id === id)).toBe(true);
+      expect(new Set(scoped.map((entry) => entry.context)).size).toBe(1);
+    }
+    expect(contexts).toBe(2);
+    expect(t.logger.has('warn', /not a singleton/)).toBe(false);
+  });
+});
