@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { type ContextId, ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef, Reflector } from '@nestjs/core';
+import { type ContextId, ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { WAZAPIN_EVENT_HANDLER_METADATA, WAZAPIN_UNKNOWN_EVENT, WAZAPIN_WILDCARD } from '../wazapin-webhooks.constants.js';
 import { isEventTypeName } from './event-type-name.js';
@@ -11,9 +11,9 @@ import { printable } from '../utils/printable.js';
 type ProviderWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
 /**
- * Finds every `@OnWazapinEvent` method of the app's providers once, at startup, and indexes
- * them by event type, so finding the handlers of an event is one map lookup however many
- * handlers other types have.
+ * Finds every `@OnWazapinEvent` method of the app's providers at startup (and in modules loaded
+ * lazily later), and indexes them by event type, so finding the handlers of an event is one map
+ * lookup however many handlers other types have.
  */
 @Injectable()
 export class WazapinHandlerExplorer implements OnModuleInit {
@@ -21,6 +21,8 @@ export class WazapinHandlerExplorer implements OnModuleInit {
   private readonly byType = new Map<string, WazapinHandler[]>();
   private wildcard: WazapinHandler[] = [];
   private all: WazapinHandler[] = [];
+  /** How many modules the app had when its handlers were last discovered. */
+  private modulesSeen = 0;
   /** The injection context of each event in flight, for request-scoped handlers. */
   private readonly contexts = new WeakMap<WazapinEvent, ContextId>();
 
@@ -30,45 +32,73 @@ export class WazapinHandlerExplorer implements OnModuleInit {
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
   ) {}
 
   onModuleInit(): void {
-    this.all = this.discover();
-    this.warnAboutUnknownTypes();
-    this.wildcard = this.all.filter((handler) => handler.types.includes(WAZAPIN_WILDCARD));
-    for (const handler of this.all) {
+    this.index(this.discover());
+    this.warnAboutUnknownTypes(this.all);
+  }
+
+  /** Handlers of `type`, wildcard handlers included. */
+  handlersFor(type: string): readonly WazapinHandler[] {
+    this.discoverLazyModules();
+    return this.byType.get(type) ?? this.wildcard;
+  }
+
+  /** True when some handler names `type` itself (not only through `'*'`). */
+  hasSpecificHandler(type: string): boolean {
+    this.discoverLazyModules();
+    return this.byType.has(type);
+  }
+
+  /** Every discovered handler. */
+  handlers(): readonly WazapinHandler[] {
+    this.discoverLazyModules();
+    return this.all;
+  }
+
+  private index(handlers: WazapinHandler[]): void {
+    this.modulesSeen = this.modules.size;
+    this.all = handlers;
+    this.wildcard = handlers.filter((handler) => handler.types.includes(WAZAPIN_WILDCARD));
+    this.byType.clear();
+    for (const handler of handlers) {
       for (const type of handler.types) {
         if (type !== WAZAPIN_WILDCARD && !this.byType.get(type)?.includes(handler)) {
           this.byType.set(type, [...(this.byType.get(type) ?? []), handler]);
         }
       }
     }
-    for (const [type, handlers] of this.byType) {
-      this.byType.set(type, [...handlers, ...this.wildcard.filter((handler) => !handlers.includes(handler))]);
+    for (const [type, typed] of this.byType) {
+      this.byType.set(type, [...typed, ...this.wildcard.filter((handler) => !typed.includes(handler))]);
     }
   }
 
-  /** Handlers of `type`, wildcard handlers included. */
-  handlersFor(type: string): readonly WazapinHandler[] {
-    return this.byType.get(type) ?? this.wildcard;
-  }
-
-  /** True when some handler names `type` itself (not only through `'*'`). */
-  hasSpecificHandler(type: string): boolean {
-    return this.byType.has(type);
-  }
-
-  /** Every discovered handler. */
-  handlers(): readonly WazapinHandler[] {
-    return this.all;
+  /**
+   * A module loaded with `LazyModuleLoader` after startup joins the app's modules: its handlers
+   * are found then, at the next event, for the price of comparing a count on every lookup.
+   */
+  private discoverLazyModules(): void {
+    if (this.modules.size === this.modulesSeen) {
+      return;
+    }
+    const known = new Set(this.all.map((handler) => handler.name));
+    const handlers = this.discover();
+    const added = handlers.filter((handler) => !known.has(handler.name));
+    this.index(handlers);
+    if (added.length > 0) {
+      this.logger.log(`Found ${added.length} @OnWazapinEvent handler(s) in a module loaded lazily: ${added.map((handler) => handler.name).join(', ')}`);
+      this.warnAboutUnknownTypes(added);
+    }
   }
 
   /**
    * A handler of a type that is not catalogued nor listed in `knownEventTypes` is most likely a
    * typo, which would never run; one whose type is not even an event type name surely never runs.
    */
-  private warnAboutUnknownTypes(): void {
-    for (const handler of this.all) {
+  private warnAboutUnknownTypes(handlers: readonly WazapinHandler[]): void {
+    for (const handler of handlers) {
       for (const type of handler.types) {
         if (type === WAZAPIN_WILDCARD || type === WAZAPIN_UNKNOWN_EVENT || isKnownWazapinEventType(type) || this.config.knownEventTypes.has(type)) {
           continue;

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Scope } from '@nestjs/common';
-import { REQUEST } from '@nestjs/core';
+import { Inject, Injectable, Module, Scope } from '@nestjs/common';
+import { LazyModuleLoader, REQUEST } from '@nestjs/core';
 import { OnWazapinEvent, WazapinWebhooksModule, type WazapinDispatchMode, type WazapinEvent } from '../../lib/index.js';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -69,5 +69,36 @@ describe.each<WazapinDispatchMode>(['inline', 'background'])('handlers that are 
     }
     expect(contexts).toBe(2);
     expect(t.logger.has('warn', /not a singleton/)).toBe(false);
+  });
+});
+
+const lazySeen: string[] = [];
+
+@Injectable()
+class LazyHandlers {
+  @OnWazapinEvent('contact.updated')
+  onContact(event: WazapinEvent<'contact.updated'>) {
+    lazySeen.push(event.id);
+  }
+}
+
+@Module({ providers: [LazyHandlers] })
+class LazyFeatureModule {}
+
+describe('handlers in a module loaded with LazyModuleLoader', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    lazySeen.length = 0;
+    t = await startTestApp('express', { imports: [WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'inline' })] });
+  });
+  afterEach(() => t.close());
+
+  it('run once the module is loaded, and the log says they were found', async () => {
+    await t.deliver({ secret, id: 'msg_before', body: { contact_id: 'c1' } }, '/webhooks/wazapin/contact.updated');
+    await t.app.get(LazyModuleLoader).load(() => LazyFeatureModule);
+    await t.deliver({ secret, id: 'msg_after', body: { contact_id: 'c1' } }, '/webhooks/wazapin/contact.updated');
+
+    expect(lazySeen).toEqual(['msg_after']);
+    expect(t.logger.has('log', /Found 1 @OnWazapinEvent handler\(s\) in a module loaded lazily: LazyHandlers\.onContact/)).toBe(true);
   });
 });
