@@ -19,6 +19,7 @@ export type * from './events/wazapin-event-payloads.interface.js';
 export * from './events/wazapin-event-type.js';
 export type * from './events/wazapin-event.interface.js';
 export type * from './events/wazapin-handler.interface.js';
+export * from './events/wazapin-handler-timeout.error.js';
 export * from './events/on-wazapin-event.decorator.js';
 export type * from './idempotency/idempotency-store.interface.js';
 export * from './idempotency/in-memory-idempotency.store.js';

@@ -30,6 +30,8 @@ export class WazapinWebhooksConfig {
   readonly eventTypeHeader?: string;
   readonly knownEventTypes: ReadonlySet<string>;
   readonly maxBodyBytes: number;
+  readonly handlerTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
   readonly idempotencyTtlSeconds: number;
   readonly idempotencyLeaseSeconds: number;
   readonly idempotencyMaxEntries: number;
@@ -61,6 +63,8 @@ export class WazapinWebhooksConfig {
     }
     this.knownEventTypes = new Set(known);
     this.maxBodyBytes = positive('maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
+    this.handlerTimeoutMs = positive('handlerTimeoutMs', options.handlerTimeoutMs, this.dispatch === 'inline' ? 10_000 : 5 * 60_000);
+    this.shutdownTimeoutMs = positive('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000);
     const idempotency = options.idempotency ?? {};
     this.idempotencyTtlSeconds = positive('idempotency.ttlSeconds', idempotency.ttlSeconds, 72 * HOURS);
     this.idempotencyLeaseSeconds = positive('idempotency.leaseSeconds', idempotency.leaseSeconds, 60);

@@ -3,7 +3,10 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { errorMessage, errorStack } from '../utils/error-message.js';
 import { printable } from '../utils/printable.js';
 import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
+import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { emitSafely } from './emit-safely.js';
+import { WazapinHandlerTimeoutError } from './wazapin-handler-timeout.error.js';
+import type { WazapinHandler } from './wazapin-handler.interface.js';
 import type { WazapinEvent } from './wazapin-event.interface.js';
 import type { WazapinHandlerFailure } from './wazapin-handler.interface.js';
 import { WazapinHandlerExplorer } from './wazapin-handler.explorer.js';
@@ -22,6 +25,7 @@ export class WazapinEventDispatcher {
   private readonly unhandledTypesLogged = new Set<string>();
 
   constructor(
+    private readonly config: WazapinWebhooksConfig,
     private readonly explorer: WazapinHandlerExplorer,
     @Optional() private readonly emitter?: EventEmitter2,
   ) {}
@@ -36,7 +40,7 @@ export class WazapinEventDispatcher {
     }
     const all = this.explorer.handlersFor(event.type);
     const handlers = skip ? all.filter((handler) => !skip.has(handler.name)) : all;
-    const results = await Promise.allSettled(handlers.map((handler) => handler.invoke(event)));
+    const results = await Promise.allSettled(handlers.map((handler) => this.run(handler, event)));
     const failures: WazapinHandlerFailure[] = [];
     results.forEach((result, index) => {
       if (result.status === 'rejected') {
@@ -45,6 +49,17 @@ export class WazapinEventDispatcher {
     });
     failures.forEach((failure) => this.report(failure));
     return failures;
+  }
+
+  /** The handler's run, failed with a {@link WazapinHandlerTimeoutError} if it outlasts `handlerTimeoutMs`. */
+  private run(handler: WazapinHandler, event: WazapinEvent): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new WazapinHandlerTimeoutError(handler.name, this.config.handlerTimeoutMs)), this.config.handlerTimeoutMs);
+      // A handler that never settles must not hold the process open either.
+      timer.unref();
+    });
+    return Promise.race([handler.invoke(event), timeout]).finally(() => clearTimeout(timer));
   }
 
   private report(failure: WazapinHandlerFailure): void {

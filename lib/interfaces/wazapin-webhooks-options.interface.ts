@@ -54,6 +54,16 @@ export interface WazapinWebhooksModuleOptions {
   /** Largest accepted body in bytes; larger answers 413. Default 1 MiB. */
   maxBodyBytes?: number;
   /**
+   * Longest a handler may run before it counts as failed (`WazapinHandlerTimeoutError`).
+   * Default 10 s with `dispatch: 'inline'` (the sender gives up after about 15 s), 5 min otherwise.
+   */
+  handlerTimeoutMs?: number;
+  /**
+   * Longest app shutdown waits for handlers still running in `background` mode; those still
+   * running then are logged as abandoned. Default 10 s.
+   */
+  shutdownTimeoutMs?: number;
+  /**
    * How `WazapinWebhooksApiService` reaches the Wazapin API (API key, base URL, organization,
    * timeout, retries). Only the service needs it; see `wazapinApiOptionsFromEnv`.
    */

@@ -51,7 +51,8 @@ function parseBody(body: Buffer): Record<string, unknown> {
 @Injectable()
 export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
   private readonly logger = new Logger('WazapinWebhooks');
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Background dispatches running, with their event. */
+  private readonly inFlight = new Map<Promise<void>, WazapinEvent>();
   private readonly storeOutage = new OutageLog(this.logger, 'Idempotency store');
   /** Types the payload's shape decided, each said once. */
   private readonly guessedTypes = new Set<string>();
@@ -91,14 +92,30 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
     } else if (this.config.dispatch === 'inline') {
       await this.dispatchInline(event, keys);
     } else {
-      this.track(this.dispatchInBackground(event, keys));
+      this.track(event, this.dispatchInBackground(event, keys));
     }
     return RECEIVED;
   }
 
-  /** Lets handlers started in `background` mode finish before the app closes. */
+  /** Lets handlers started in `background` mode finish before the app closes, for at most `shutdownTimeoutMs`. */
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    if (this.inFlight.size === 0) {
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.config.shutdownTimeoutMs);
+    });
+    await Promise.race([Promise.allSettled([...this.inFlight.keys()]), waited]);
+    clearTimeout(timer);
+    const abandoned = [...this.inFlight.values()];
+    if (abandoned.length > 0) {
+      this.logger.warn(
+        `Shutting down with ${abandoned.length} background delivery(ies) still being handled after ${this.config.shutdownTimeoutMs} ms ` +
+          `(shutdownTimeoutMs), abandoned: ${abandoned.map((event) => `${printable(event.type)} ${printable(event.id)}`).join(', ')}. ` +
+          'Their claims expire after leaseSeconds; the platform had its 2xx, so it will not retry them.',
+      );
+    }
   }
 
   private async dispatchInline(event: WazapinEvent, keys: string[]): Promise<void> {
@@ -150,8 +167,8 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
     }
   }
 
-  private track(work: Promise<void>): void {
-    this.inFlight.add(work);
+  private track(event: WazapinEvent, work: Promise<void>): void {
+    this.inFlight.set(work, event);
     void work.finally(() => this.inFlight.delete(work));
   }
 

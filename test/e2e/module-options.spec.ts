@@ -294,6 +294,13 @@ describe('startup validation', () => {
     await expect(create({ secrets: ' , ' })).rejects.toThrow(/no webhook signing secret configured/);
   });
 
+  it.each([
+    ['handlerTimeoutMs', { handlerTimeoutMs: 0 }],
+    ['shutdownTimeoutMs', { shutdownTimeoutMs: -1 }],
+  ])('fails boot on a %s that is not a positive number', async (name, options) => {
+    await expect(create({ secrets: first, ...options })).rejects.toThrow(new RegExp(`${name} must be a positive number`));
+  });
+
   it('fails boot on a knownEventTypes entry that is not an event type name', async () => {
     await expect(create({ secrets: first, knownEventTypes: ['x.custom', 'Bad Type'] })).rejects.toThrow(/knownEventTypes\[1\] is not an event type name/);
   });
