@@ -97,6 +97,13 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
     return RECEIVED;
   }
 
+  /** Resolves once no `background` dispatch is running, including those started meanwhile. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) {
+      await Promise.allSettled([...this.inFlight.keys()]);
+    }
+  }
+
   /** Lets handlers started in `background` mode finish before the app closes, for at most `shutdownTimeoutMs`. */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.inFlight.size === 0) {

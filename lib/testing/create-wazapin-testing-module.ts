@@ -1,12 +1,27 @@
-import { type DynamicModule, type INestApplication, Module, type ModuleMetadata, type NestApplicationOptions } from '@nestjs/common';
+import {
+  type DynamicModule,
+  type INestApplication,
+  type InjectionToken,
+  Module,
+  type ModuleMetadata,
+  type NestApplicationOptions,
+  type Type,
+} from '@nestjs/common';
 import { type AbstractHttpAdapter, NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import type { WazapinWebhooksModuleOptions } from '../interfaces/wazapin-webhooks-options.interface.js';
 import { splitWebhookSecrets } from '../signature/webhook-secret.js';
+import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 import { WAZAPIN_DEFAULT_PATH } from '../wazapin-webhooks.constants.js';
 import { WazapinWebhooksModule } from '../wazapin-webhooks.module.js';
 import { generateWazapinSecret } from './sign-wazapin-delivery.js';
 import { WazapinTestingApp } from './wazapin-testing-app.js';
+
+/** A provider of the app replaced for the test, wherever it is declared (an imported module's included). */
+export type WazapinProviderOverride =
+  | { provide: InjectionToken; useValue: unknown }
+  | { provide: InjectionToken; useClass: Type<unknown> }
+  | { provide: InjectionToken; useFactory: (...args: never[]) => unknown; inject?: InjectionToken[] };
 
 /** Input of {@link createWazapinTestingModule}. */
 export interface WazapinTestingModuleOptions extends Pick<ModuleMetadata, 'imports' | 'providers' | 'controllers'> {
@@ -17,6 +32,13 @@ export interface WazapinTestingModuleOptions extends Pick<ModuleMetadata, 'impor
   webhooks?: Partial<WazapinWebhooksModuleOptions>;
   /** Route of the webhook controller. Default `webhooks/wazapin`. */
   path?: string;
+  /**
+   * Providers to replace, also those of imported modules (e.g. your `AppModule`'s `CrmClient`),
+   * through `@nestjs/testing`'s `overrideProvider`, which must then be installed.
+   */
+  overrides?: readonly WazapinProviderOverride[];
+  /** Port on 127.0.0.1, e.g. one an emulator's endpoint points at. Default: a free one. */
+  port?: number;
   /** An HTTP adapter, e.g. `new FastifyAdapter()`. Default: Express. */
   httpAdapter?: AbstractHttpAdapter;
   /** Nest's logger setting. Default: errors and warnings only. */
@@ -26,10 +48,38 @@ export interface WazapinTestingModuleOptions extends Pick<ModuleMetadata, 'impor
 @Module({})
 class WazapinTestingRootModule {}
 
+async function loadNestTesting(): Promise<typeof import('@nestjs/testing')> {
+  try {
+    return await import('@nestjs/testing');
+  } catch {
+    throw new WazapinConfigurationError('createWazapinTestingModule: overrides need @nestjs/testing. Install it with `npm install -D @nestjs/testing`.');
+  }
+}
+
+/** The app, through `@nestjs/testing` when providers are overridden, else through NestFactory. */
+async function createApp(root: DynamicModule, options: WazapinTestingModuleOptions, appOptions: NestApplicationOptions): Promise<INestApplication> {
+  if (!options.overrides?.length) {
+    return options.httpAdapter ? NestFactory.create(root, options.httpAdapter, appOptions) : NestFactory.create(root, appOptions);
+  }
+  const { Test } = await loadNestTesting();
+  let builder = Test.createTestingModule({ imports: [root] });
+  for (const override of options.overrides) {
+    const replaced = builder.overrideProvider(override.provide);
+    builder =
+      'useValue' in override
+        ? replaced.useValue(override.useValue)
+        : 'useClass' in override
+          ? replaced.useClass(override.useClass)
+          : replaced.useFactory({ factory: override.useFactory, inject: override.inject });
+  }
+  const compiled = await builder.compile();
+  return options.httpAdapter ? compiled.createNestApplication(options.httpAdapter, appOptions) : compiled.createNestApplication(appOptions);
+}
+
 /**
  * Boots a Nest app with `WazapinWebhooksModule` and the given handlers, with `rawBody` on as in
- * production, listening on a free loopback port. Deliver typed, signed events to it with
- * `deliver()` and close it after the test.
+ * production, listening on a loopback port. Deliver typed, signed events to it with `deliver()`
+ * and close it after the test.
  *
  * @example
  * ```ts
@@ -50,16 +100,9 @@ export async function createWazapinTestingModule(options: WazapinTestingModuleOp
     providers: options.providers,
     controllers: options.controllers,
   };
-  const appOptions: NestApplicationOptions = {
-    rawBody: true,
-    abortOnError: false,
-    logger: options.logger ?? ['error', 'warn'],
-  };
-  const app: INestApplication = options.httpAdapter
-    ? await NestFactory.create(root, options.httpAdapter, appOptions)
-    : await NestFactory.create(root, appOptions);
+  const app = await createApp(root, options, { rawBody: true, abortOnError: false, logger: options.logger ?? ['error', 'warn'] });
   try {
-    await app.listen(0, '127.0.0.1');
+    await app.listen(options.port ?? 0, '127.0.0.1');
   } catch (error) {
     await app.close();
     throw error;

@@ -1,5 +1,6 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import type { WazapinEventType } from '../events/wazapin-event-type.js';
+import { WazapinWebhookReceiver } from '../receiving/wazapin-webhook.receiver.js';
 import { deliverWazapinEvent, type WazapinDeliveryOptions, type WazapinDeliveryResult } from './deliver-wazapin-event.js';
 import type { WazapinPayloadOverrides } from './sample-wazapin-payload.js';
 
@@ -47,6 +48,15 @@ export class WazapinTestingApp {
   ): Promise<WazapinDeliveryResult<T>> {
     const signing = options.secret !== undefined || options.secrets !== undefined ? {} : { secrets: [...this.secrets] };
     return deliverWazapinEvent({ ...options, ...signing, url: this.url, type, payload });
+  }
+
+  /**
+   * Resolves once every handler started in `background` dispatch has finished, so a test can
+   * deliver with the app's real dispatch mode and then assert. With `inline` there is nothing
+   * to wait for.
+   */
+  settled(): Promise<void> {
+    return this.app.get(WazapinWebhookReceiver, { strict: false }).settled();
   }
 
   /** Closes the app and its HTTP server. */

@@ -8,6 +8,7 @@ import request from 'supertest';
 import {
   OnWazapinEvent,
   WAZAPIN_EVENT_TYPES,
+  WazapinWebhooksApiService,
   WazapinWebhooksModule,
   type WazapinEvent,
 } from '../../lib/index.js';
@@ -17,8 +18,10 @@ import {
   generateWazapinSecret,
   sampleWazapinPayload,
   signWazapinDelivery,
+  WazapinEmulator,
   type WazapinTestingApp,
 } from '../../lib/testing/index.js';
+import { freePort } from '../support/free-port.js';
 
 /** Records every event; `failNext` makes the typed handler throw that many times. */
 @Injectable()
@@ -178,6 +181,80 @@ describe('createWazapinTestingModule options', () => {
       await wazapin.close();
     }
     await expect(wazapin.deliver('contact.updated')).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('overrides a provider of an imported module', async () => {
+    @Injectable()
+    class CrmClient {
+      sync(_contact: string): string {
+        return 'real CRM called';
+      }
+    }
+    @Injectable()
+    class ContactsHandler {
+      readonly results: string[] = [];
+      constructor(private readonly crm: CrmClient) {}
+      @OnWazapinEvent('contact.updated')
+      onContact(event: WazapinEvent<'contact.updated'>) {
+        this.results.push(this.crm.sync(event.payload.contact_id));
+      }
+    }
+    @Module({ providers: [CrmClient, ContactsHandler], exports: [ContactsHandler] })
+    class ContactsModule {}
+
+    const wazapin = await createWazapinTestingModule({
+      imports: [ContactsModule],
+      overrides: [{ provide: CrmClient, useValue: { sync: (contact: string) => `fake synced ${contact}` } }],
+      logger: false,
+    });
+    try {
+      expect((await wazapin.deliver('contact.updated', { contact_id: 'c42' })).status).toBe(200);
+      expect(wazapin.get(ContactsHandler).results).toEqual(['fake synced c42']);
+    } finally {
+      await wazapin.close();
+    }
+  });
+
+  it("waits for background handlers with settled(), so a test can keep the app's dispatch mode", async () => {
+    @Injectable()
+    class SlowHandler {
+      done = 0;
+      @OnWazapinEvent('message.new')
+      async onMessage() {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        this.done++;
+      }
+    }
+    const wazapin = await createWazapinTestingModule({ providers: [SlowHandler], webhooks: { dispatch: 'background' }, logger: false });
+    try {
+      await Promise.all([wazapin.deliver('message.new'), wazapin.deliver('message.new')]);
+      expect(wazapin.get(SlowHandler).done).toBe(0);
+      await wazapin.settled();
+      expect(wazapin.get(SlowHandler).done).toBe(2);
+    } finally {
+      await wazapin.close();
+    }
+  });
+
+  it('listens on a given port and pairs with the emulator, whose endpoint takes the app secret', async () => {
+    const port = await freePort();
+    const wazapin = await createWazapinTestingModule({ providers: [RecordingHandlers], port, webhooks: { dispatch: 'background' }, logger: false });
+    const emulator = await WazapinEmulator.start({ retryScale: 0.00001 });
+    try {
+      expect(wazapin.url).toBe(`http://127.0.0.1:${port}/webhooks/wazapin`);
+      const api = new WazapinWebhooksApiService({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl });
+      const endpoint = await api.createEndpoint({ url: `${wazapin.url}/message.new`, event_types: ['message.new'], secret: wazapin.secret });
+      expect(endpoint.secret).toBe(wazapin.secret);
+
+      emulator.publish('message.new', sampleWazapinPayload('message.new', { from_phone: '6281234567890' }));
+      await emulator.settled();
+      await wazapin.settled();
+      expect(wazapin.get(RecordingHandlers).messages.map((event) => event.payload.from_phone)).toEqual(['6281234567890']);
+      await expect(api.createEndpoint({ url: `${wazapin.url}/x.y`, secret: 'whsec_short' })).rejects.toThrow(/secret must be a signing secret/);
+    } finally {
+      await emulator.close();
+      await wazapin.close();
+    }
   });
 
   it('fails fast on a module option error instead of exiting the process', async () => {

@@ -60,7 +60,7 @@ export class EmulatorState {
       metadata: input.metadata ?? {},
       created_at: now,
       updated_at: now,
-      secret: generateWazapinSecret(),
+      secret: input.secret ?? generateWazapinSecret(),
       previousSecrets: [],
     };
     this.endpoints.set(endpoint.id, endpoint);
