@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { WazapinEvent, WazapinEventTypeSource } from '../events/wazapin-event.interface.js';
 
+/** Longest delivery id kept readable in its job id; longer ones are hashed. */
+const MAX_READABLE_ID_LENGTH = 128;
+
 /** A verified delivery as a queue job holds it (JSON: dates as ISO strings). */
 export interface WazapinQueuedDelivery {
   id: string;
@@ -39,13 +42,16 @@ export function fromQueuedDelivery(job: WazapinQueuedDelivery): WazapinEvent {
 }
 
 /**
- * The job id of a delivery: its delivery id, so a duplicate cannot be enqueued twice and a job
- * is found by the id the platform shows. BullMQ refuses integer ids and ids with `:`; those are
- * replaced by a digest of the id, stable across instances.
+ * The job id of a delivery, the same on every instance, so a duplicate cannot be enqueued twice:
+ * `dlv_<delivery id>`, or `dlvh_<base64url SHA-256 of the id>` for an id longer than 128
+ * characters or holding a `:`. Never the raw id: BullMQ keeps a job under `<prefix>:<queue>:<job
+ * id>` beside its own keys (`…:wait`, `…:meta`, …), which an id such as `wait` would overwrite,
+ * and a `:` would let an id reach the keys of another job. The two prefixes differ, so the forms
+ * never meet, and neither is an integer, which BullMQ refuses.
  */
 export function deliveryJobId(deliveryId: string): string {
-  if (String(Number.parseInt(deliveryId, 10)) === deliveryId || deliveryId.includes(':')) {
-    return `sha256_${createHash('sha256').update(deliveryId).digest('base64url')}`;
+  if (deliveryId.length > MAX_READABLE_ID_LENGTH || deliveryId.includes(':')) {
+    return `dlvh_${createHash('sha256').update(deliveryId).digest('base64url')}`;
   }
-  return deliveryId;
+  return `dlv_${deliveryId}`;
 }

@@ -12,7 +12,7 @@ import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
 import { loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';
-import { fromQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
+import { deliveryJobId, fromQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
 import type { WazapinQueueJobFailure } from './wazapin-queue-failure.interface.js';
 
 const SHUTDOWN_POLL_MS = 20;
@@ -126,7 +126,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     const handled = new Set(job.data.handled);
     const failure: WazapinQueueJobFailure = {
       event,
-      jobId: job.id ?? event.id,
+      jobId: job.id ?? deliveryJobId(event.id),
       attempts: job.attemptsMade,
       error,
       failedHandlers: this.explorer

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
@@ -86,7 +87,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     return app;
   };
   const deliver = (app: TestApp, id: string) => app.deliver({ secret, id, body: statusUpdate(`wamid-${id}`) }, ROUTE);
-  const stateOf = (id: string) => inspect.getJobState(id);
+  const stateOf = (id: string) => inspect.getJobState(`dlv_${id}`);
 
   beforeAll(async () => {
     redis = await useRedis();
@@ -105,11 +106,11 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     await redis.close();
   });
 
-  it('acknowledges once the job is in Redis under the delivery id, then a worker runs the handlers', async () => {
+  it('acknowledges once the job is in Redis under dlv_<delivery id>, then a worker runs the handlers', async () => {
     const app = await boot();
     const response = await deliver(app, 'msg_queued');
     expect(response).toMatchObject({ status: 200, json: { received: true } });
-    const job = await inspect.getJob('msg_queued');
+    const job = await inspect.getJob('dlv_msg_queued');
     expect(job?.data).toMatchObject({ id: 'msg_queued', type: 'message.status_update', payload: statusUpdate('wamid-msg_queued') });
 
     await waitUntil('the job to complete', async () => (await stateOf('msg_queued')) === 'completed');
@@ -127,12 +128,15 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     expect(await inspect.getJobCountByTypes('waiting', 'active', 'completed', 'delayed')).toBe(1);
   });
 
-  it('maps a delivery id BullMQ refuses as a job id to a stable one', async () => {
-    const app = await boot();
-    expect((await deliver(app, '12345')).status).toBe(200);
-    expect((await deliver(app, 'a:b')).status).toBe(200);
-    await waitUntil('both steady handler runs', () => seen.steady.length === 2);
-    expect(seen.steady.sort()).toEqual(['12345', 'a:b']);
+  it('keeps a job under dlv_<delivery id>, or dlvh_<SHA-256 of it> for an id with a colon or over 128 characters', async () => {
+    const app = await boot({ worker: false });
+    const ids = ['12345', 'a:b', 'm'.repeat(128), 'm'.repeat(129)];
+    for (const id of ids) {
+      expect((await deliver(app, id)).status).toBe(200);
+    }
+    const digest = (id: string) => `dlvh_${createHash('sha256').update(id).digest('base64url')}`;
+    const jobIds = ['dlv_12345', digest('a:b'), `dlv_${'m'.repeat(128)}`, digest('m'.repeat(129))];
+    expect(await Promise.all(jobIds.map(async (jobId) => (await inspect.getJob(jobId))?.data.id))).toEqual(ids);
   });
 
   it('retries a failed handler with backoff, running only the handlers that have not succeeded', async () => {
@@ -144,7 +148,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     expect(seen.flaky).toEqual(['msg_flaky', 'msg_flaky', 'msg_flaky']);
     expect(seen.steady).toEqual(['msg_flaky']);
     expect(seen.handlerFailures.map((failure) => failure.handler)).toEqual(['Handlers.flaky', 'Handlers.flaky']);
-    expect((await inspect.getJob('msg_flaky'))?.attemptsMade).toBe(3);
+    expect((await inspect.getJob('dlv_msg_flaky'))?.attemptsMade).toBe(3);
     expect(seen.jobFailures).toEqual([]);
   });
 
@@ -155,13 +159,13 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
 
     await waitUntil('the job to fail', async () => (await stateOf('msg_doomed')) === 'failed');
     await waitUntil('the job failure event', () => seen.jobFailures.length === 1);
-    const job = await inspect.getJob('msg_doomed');
+    const job = await inspect.getJob('dlv_msg_doomed');
     expect(job?.failedReason).toBe('Handlers.flaky: downstream unavailable');
     expect(job?.attemptsMade).toBe(3);
     expect(seen.flaky).toHaveLength(3);
     expect(seen.steady).toEqual(['msg_doomed']);
     const [failure] = seen.jobFailures;
-    expect(failure).toMatchObject({ jobId: 'msg_doomed', attempts: 3, failedHandlers: ['Handlers.flaky'] });
+    expect(failure).toMatchObject({ jobId: 'dlv_msg_doomed', attempts: 3, failedHandlers: ['Handlers.flaky'] });
     expect(failure.event).toMatchObject({ id: 'msg_doomed', type: 'message.status_update' });
     expect(failure.error.message).toBe('Handlers.flaky: downstream unavailable');
     expect(app.logger.has('error', /msg_doomed failed after 3 attempt\(s\) and stays in the failed set/)).toBe(true);
@@ -211,7 +215,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     apps.push(app);
     expect((await deliver(app, 'msg_nest_bullmq')).status).toBe(200);
     const watcher = app.app.get(QueueWatcher);
-    await waitUntil('the job to complete', async () => (await watcher.queue.getJobState('msg_nest_bullmq')) === 'completed');
+    await waitUntil('the job to complete', async () => (await watcher.queue.getJobState('dlv_msg_nest_bullmq')) === 'completed');
     expect(seen.steady).toEqual(['msg_nest_bullmq']);
   });
 
