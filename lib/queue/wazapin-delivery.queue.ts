@@ -1,4 +1,11 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
+import {
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  ServiceUnavailableException,
+  UnprocessableEntityException,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
@@ -8,9 +15,22 @@ import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';
 import { deliveryJobId, toQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
+import { UnqueueableDeliveryLog } from './unqueueable-delivery-log.js';
 
 /** Longest wait for Redis while enqueueing, so a delivery gets its 503 well within the sender's timeout. */
 const ENQUEUE_COMMAND_TIMEOUT_MS = 5000;
+/** Why a delivery whose job data JSON cannot hold is refused; the only such data JSON.parse makes. */
+const TOO_DEEP = 'its payload is nested too deeply to serialise';
+
+/** Whether BullMQ can store `data`, which it does as JSON. */
+function serialises(data: WazapinQueuedDelivery): boolean {
+  try {
+    JSON.stringify(data);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The producer side of `dispatch: 'queue'`: adds each verified delivery to the BullMQ queue
@@ -20,6 +40,7 @@ const ENQUEUE_COMMAND_TIMEOUT_MS = 5000;
 export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('WazapinWebhooks');
   private readonly outage = new OutageLog(this.logger, 'Webhook queue');
+  private readonly unqueueable = new UnqueueableDeliveryLog(this.logger);
   private queue?: Queue<WazapinQueuedDelivery>;
   private redis?: FailFastRedis;
 
@@ -52,20 +73,27 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
 
   /**
    * Adds the delivery durably; resolves once Redis holds it. Adding a delivery id already in
-   * the queue is a no-op. Answers 503 when the queue cannot take it.
+   * the queue is a no-op. Answers 503 when the queue cannot take it, and 422 when no queue ever
+   * could, so that delivery is not taken for an outage.
    */
   async add(event: WazapinEvent): Promise<void> {
     if (!this.queue || !this.redis) {
       throw new ServiceUnavailableException('Webhook queue is not running');
     }
+    const data = toQueuedDelivery(event);
     try {
       await this.redis.connected();
       // Until the first connection, BullMQ would hold the job until Redis answers: fail instead.
       if (this.redis.client.status !== 'ready') {
         throw new Error(`Redis connection is ${this.redis.client.status}`);
       }
-      await this.queue.add(event.type, toQueuedDelivery(event), { jobId: deliveryJobId(event.id) });
+      await this.queue.add(event.type, data, { jobId: deliveryJobId(event.id) });
     } catch (error) {
+      // Checked on failure only, so a delivery that is queued is serialised once, by BullMQ.
+      if (!serialises(data)) {
+        this.unqueueable.refused(event.id, TOO_DEEP);
+        throw new UnprocessableEntityException(`Webhook delivery cannot be queued: ${TOO_DEEP}`);
+      }
       this.outage.failed(error, 'answering 503 until it recovers');
       throw new ServiceUnavailableException('Webhook queue unavailable; retry later');
     }

@@ -139,6 +139,25 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     expect(await Promise.all(jobIds.map(async (jobId) => (await inspect.getJob(jobId))?.data.id))).toEqual(ids);
   });
 
+  it('answers 422 to a delivery nested too deeply to queue, warns once (not as an outage), and keeps taking deliveries', async () => {
+    const app = await boot();
+    const nested = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    const body = `{"message_id":"wamid-deep","conversation_id":"conv_1","status":"delivered","nested":${nested}}`;
+    // \x9b is a terminal's CSI: the log line must show it escaped.
+    for (const id of ['msg_deep\u009b31m', 'msg_deep_again']) {
+      const response = await app.deliver({ secret, id, body }, ROUTE);
+      expect(response.status).toBe(422);
+      expect(response.json).toMatchObject({ message: 'Webhook delivery cannot be queued: its payload is nested too deeply to serialise' });
+    }
+    const warnings = app.logger.lines.filter((line) => line.level === 'warn' && /cannot be queued/.test(line.message));
+    expect(warnings.map((line) => line.message)).toEqual([expect.stringContaining('msg_deep\\x9b31m')]);
+    expect(app.logger.has('error', /Webhook queue unavailable/)).toBe(false);
+
+    expect((await deliver(app, 'msg_after_deep')).status).toBe(200);
+    await waitUntil('the next delivery to be handled', () => seen.steady.includes('msg_after_deep'));
+    expect(seen.steady).toEqual(['msg_after_deep']);
+  });
+
   it('retries a failed handler with backoff, running only the handlers that have not succeeded', async () => {
     seen.flakyFailures = 2;
     const app = await boot({ attempts: 5 });
