@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { WazapinEvent, WazapinEventTypeSource } from '../events/wazapin-event.interface.js';
+import { pickHeaders } from './stored-headers.js';
 
 /** Longest delivery id kept readable in its job id; longer ones are hashed. */
 const MAX_READABLE_ID_LENGTH = 128;
@@ -12,12 +13,14 @@ export interface WazapinQueuedDelivery {
   timestamp: string;
   receivedAt: string;
   payload: Record<string, unknown>;
+  /** The request headers `queue.headers` allows (lower-case names); never a credential unless listed. */
   headers: Record<string, string>;
   /** Handlers that succeeded in an earlier attempt; a retry runs only the others. */
   handled?: string[];
 }
 
-export function toQueuedDelivery(event: WazapinEvent): WazapinQueuedDelivery {
+/** The job data of a delivery, keeping only the headers named in `headerNames`. */
+export function toQueuedDelivery(event: WazapinEvent, headerNames: readonly string[]): WazapinQueuedDelivery {
   return {
     id: event.id,
     type: event.type,
@@ -25,7 +28,7 @@ export function toQueuedDelivery(event: WazapinEvent): WazapinQueuedDelivery {
     timestamp: event.timestamp.toISOString(),
     receivedAt: event.receivedAt.toISOString(),
     payload: event.payload as Record<string, unknown>,
-    headers: { ...event.headers },
+    headers: pickHeaders(event.headers, headerNames),
   };
 }
 

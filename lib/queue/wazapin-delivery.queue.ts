@@ -15,6 +15,7 @@ import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';
 import { deliveryJobId, toQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
+import { storedHeaderNames } from './stored-headers.js';
 import { UnqueueableDeliveryLog } from './unqueueable-delivery-log.js';
 
 /** Longest wait for Redis while enqueueing, so a delivery gets its 503 well within the sender's timeout. */
@@ -43,6 +44,8 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
   private readonly unqueueable = new UnqueueableDeliveryLog(this.logger);
   private queue?: Queue<WazapinQueuedDelivery>;
   private redis?: FailFastRedis;
+  /** Lower-case names of the request headers a job keeps. */
+  private headers: readonly string[] = [];
 
   constructor(
     private readonly config: WazapinWebhooksConfig,
@@ -54,6 +57,7 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
     if (!options) {
       return;
     }
+    this.headers = storedHeaderNames(options.headers, this.config.eventTypeHeader);
     const { Queue } = await loadBullMQ();
     const { connection, prefix } = await resolveQueueConnection(options, this.moduleRef);
     // Fails fast while Redis is down: the delivery is answered 503 and the platform retries it.
@@ -80,7 +84,7 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
     if (!this.queue || !this.redis) {
       throw new ServiceUnavailableException('Webhook queue is not running');
     }
-    const data = toQueuedDelivery(event);
+    const data = toQueuedDelivery(event, this.headers);
     try {
       await this.redis.connected();
       // Until the first connection, BullMQ would hold the job until Redis answers: fail instead.

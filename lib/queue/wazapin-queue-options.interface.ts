@@ -35,8 +35,19 @@ export interface WazapinQueueOptions {
   worker?: boolean;
   /** Further BullMQ worker settings, e.g. `lockDuration`, `stalledInterval`, `limiter`. */
   workerOptions?: WazapinQueueWorkerOptions;
+  /**
+   * Request headers a job keeps, for handlers to read in `event.headers` (names case-insensitive);
+   * the others never reach Redis, where jobs outlive the request. Default: `content-type`,
+   * `user-agent`, `svix-id`, `svix-timestamp`, `webhook-id`, `webhook-timestamp`, and the module's
+   * `eventTypeHeader` when set. A list given replaces the default. The signature headers
+   * (`svix-signature`, `webhook-signature`) are never stored, even when listed.
+   */
+  headers?: readonly string[];
   /** Completed jobs kept for inspection. Default: 24 h, at most 10,000. */
   removeOnComplete?: boolean | number | KeepJobs;
-  /** Jobs whose attempts are exhausted are kept, with their error, unless this says otherwise. */
+  /**
+   * Jobs whose attempts are exhausted, kept with their error for a retry by hand. Default: 7 days,
+   * at most 10,000 (BullMQ's `KeepJobs`); `false` keeps them for ever.
+   */
   removeOnFail?: boolean | number | KeepJobs;
 }

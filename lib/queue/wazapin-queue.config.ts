@@ -13,6 +13,8 @@ export interface ResolvedWazapinQueueOptions {
   readonly concurrency: number;
   readonly worker: boolean;
   readonly workerOptions: WazapinQueueWorkerOptions;
+  /** `queue.headers` as given, when given. */
+  readonly headers?: readonly string[];
   readonly removeOnComplete: boolean | number | KeepJobs;
   readonly removeOnFail: boolean | number | KeepJobs;
 }
@@ -22,6 +24,7 @@ const DEFAULT_ATTEMPTS = 10;
 const DEFAULT_BACKOFF_MS = 2000;
 const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_KEEP_COMPLETED: KeepJobs = { age: 24 * 3600, count: 10_000 };
+const DEFAULT_KEEP_FAILED: KeepJobs = { age: 7 * 24 * 3600, count: 10_000 };
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const resolved = value ?? fallback;
@@ -41,6 +44,13 @@ function resolveBackoff(backoff: number | BackoffOptions | undefined): BackoffOp
   return resolved;
 }
 
+function resolveHeaders(headers: readonly string[] | undefined): readonly string[] | undefined {
+  if (headers !== undefined && (!Array.isArray(headers) || !headers.every((name) => typeof name === 'string' && name.trim() !== ''))) {
+    throw new WazapinConfigurationError(`WazapinWebhooksModule: queue.headers must be an array of header names, got ${JSON.stringify(headers)}`);
+  }
+  return headers;
+}
+
 /** Validates `dispatch: 'queue'` settings at startup and applies the defaults. */
 export function resolveQueueOptions(options: WazapinQueueOptions = {}): ResolvedWazapinQueueOptions {
   const name = options.name ?? DEFAULT_NAME;
@@ -56,7 +66,8 @@ export function resolveQueueOptions(options: WazapinQueueOptions = {}): Resolved
     concurrency: positiveInteger('concurrency', options.concurrency, DEFAULT_CONCURRENCY),
     worker: options.worker ?? true,
     workerOptions: options.workerOptions ?? {},
+    headers: resolveHeaders(options.headers),
     removeOnComplete: options.removeOnComplete ?? DEFAULT_KEEP_COMPLETED,
-    removeOnFail: options.removeOnFail ?? false,
+    removeOnFail: options.removeOnFail ?? DEFAULT_KEEP_FAILED,
   };
 }

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import {
   OnWazapinEvent,
   WazapinWebhookEvents,
@@ -11,10 +12,11 @@ import {
   type WazapinEvent,
   type WazapinHandlerFailure,
   type WazapinQueueJobFailure,
+  type WazapinQueuedDelivery,
   type WazapinQueueOptions,
   type WazapinWebhooksModuleOptions,
 } from '../../lib/index.js';
-import { generateWazapinSecret } from '../../lib/testing/index.js';
+import { generateWazapinSecret, signWazapinDelivery } from '../../lib/testing/index.js';
 import { deleteKeys, describeIf, redisMissing, uniquePrefix, useRedis } from '../support/redis.js';
 import { waitUntil } from '../support/wait-until.js';
 import { deferred, startTestApp, type TestApp } from '../support/webhook-app.js';
@@ -27,6 +29,8 @@ const statusUpdate = (messageId: string) => ({ message_id: messageId, conversati
 /** What the handlers of the apps under test did; reset before each test. */
 const seen = {
   steady: [] as string[],
+  /** Every event `steady` was given, as it was given. */
+  events: [] as WazapinEvent[],
   flaky: [] as string[],
   /** How many more times `flaky` throws. */
   flakyFailures: 0,
@@ -40,6 +44,7 @@ const seen = {
 class Handlers {
   @OnWazapinEvent('message.status_update')
   async steady(event: WazapinEvent<'message.status_update'>) {
+    seen.events.push(event);
     await seen.gate;
     seen.steady.push(event.id);
   }
@@ -68,6 +73,8 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
   let redis: { url: string; close(): Promise<void> };
   let prefix: string;
   let inspect: Queue;
+  /** For what the Queue API does not show: the job as Redis holds it. */
+  let redisClient: Redis;
   const apps: TestApp[] = [];
 
   const boot = async (queue: WazapinQueueOptions = {}, options: Partial<WazapinWebhooksModuleOptions> = {}) => {
@@ -91,11 +98,12 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
 
   beforeAll(async () => {
     redis = await useRedis();
+    redisClient = new Redis(redis.url);
   });
   beforeEach(() => {
     prefix = uniquePrefix('queue');
     inspect = new Queue(QUEUE, { connection: { url: redis.url }, prefix });
-    Object.assign(seen, { steady: [], flaky: [], flakyFailures: 0, gate: undefined, handlerFailures: [], jobFailures: [] });
+    Object.assign(seen, { steady: [], events: [], flaky: [], flakyFailures: 0, gate: undefined, handlerFailures: [], jobFailures: [] });
   });
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
@@ -103,6 +111,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     await deleteKeys(redis.url, prefix);
   });
   afterAll(async () => {
+    redisClient.disconnect();
     await redis.close();
   });
 
@@ -156,6 +165,51 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     expect((await deliver(app, 'msg_after_deep')).status).toBe(200);
     await waitUntil('the next delivery to be handled', () => seen.steady.includes('msg_after_deep'));
     expect(seen.steady).toEqual(['msg_after_deep']);
+  });
+
+  it('keeps only the allowed headers in Redis, never credentials or signatures', async () => {
+    const app = await boot({ worker: false }, { eventTypeHeader: 'X-Wazapin-Event' });
+    const credentials = {
+      authorization: 'Bearer app-token-1',
+      cookie: 'session=app-token-2',
+      'proxy-authorization': 'Basic app-token-3',
+      'x-forwarded-authorization': 'Bearer app-token-4',
+      'x-api-key': 'app-token-5',
+    };
+    const extra = { ...credentials, 'user-agent': 'Svix-Webhooks/1.0', 'x-wazapin-event': 'message.status_update', 'x-request-id': 'req-1' };
+    for (const family of ['svix', 'webhook'] as const) {
+      const signed = signWazapinDelivery({ secret, id: `msg_${family}_headers`, body: statusUpdate(`wamid-${family}`), headers: family });
+      expect((await app.post({ ...signed.headers, ...extra }, signed.body, ROUTE)).status).toBe(200);
+      const job = await redisClient.hgetall(`${prefix}:${QUEUE}:dlv_msg_${family}_headers`);
+      for (const secretValue of [...Object.values(credentials), signed.headers[`${family}-signature`]]) {
+        expect(JSON.stringify(job)).not.toContain(secretValue);
+      }
+      expect((JSON.parse(job.data) as WazapinQueuedDelivery).headers).toEqual({
+        'content-type': 'application/json',
+        'user-agent': 'Svix-Webhooks/1.0',
+        [`${family}-id`]: `msg_${family}_headers`,
+        [`${family}-timestamp`]: String(signed.timestamp),
+        'x-wazapin-event': 'message.status_update',
+      });
+    }
+  });
+
+  it('keeps the headers queue.headers names instead, case-insensitively, but never a signature', async () => {
+    const app = await boot({ headers: ['X-Tenant', 'svix-signature', 'Webhook-Signature'] });
+    const signed = signWazapinDelivery({ secret, id: 'msg_tenant', body: statusUpdate('wamid-tenant') });
+    expect((await app.post({ ...signed.headers, 'x-tenant': 'acme', 'webhook-signature': signed.headers['svix-signature'] }, signed.body, ROUTE)).status).toBe(200);
+    expect((await inspect.getJob('dlv_msg_tenant'))?.data.headers).toEqual({ 'x-tenant': 'acme' });
+    await waitUntil('the handler', () => seen.events.length === 1);
+    expect(seen.events[0].headers).toEqual({ 'x-tenant': 'acme' });
+  });
+
+  it('keeps failed jobs 7 days, at most 10,000, unless removeOnFail says otherwise', async () => {
+    const bounded = await boot({ worker: false });
+    expect((await deliver(bounded, 'msg_bounded')).status).toBe(200);
+    expect((await inspect.getJob('dlv_msg_bounded'))?.opts.removeOnFail).toEqual({ age: 7 * 24 * 3600, count: 10_000 });
+    const keeper = await boot({ worker: false, removeOnFail: false });
+    expect((await deliver(keeper, 'msg_kept')).status).toBe(200);
+    expect((await inspect.getJob('dlv_msg_kept'))?.opts.removeOnFail).toBe(false);
   });
 
   it('retries a failed handler with backoff, running only the handlers that have not succeeded', async () => {
@@ -252,6 +306,8 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     [{ dispatch: 'queue', queue: { concurrency: 1.5 } }, /queue.concurrency must be a positive integer, got 1.5/],
     [{ dispatch: 'queue', queue: { backoff: -1 } }, /queue.backoff must be a non-negative number of milliseconds, got -1/],
     [{ dispatch: 'queue', queue: { name: '' } }, /queue.name must be a non-empty string/],
+    [{ dispatch: 'queue', queue: { headers: 'x-tenant' } }, /queue.headers must be an array of header names, got "x-tenant"/],
+    [{ dispatch: 'queue', queue: { headers: ['x-tenant', ''] } }, /queue.headers must be an array of header names, got \["x-tenant",""\]/],
   ] as [Partial<WazapinWebhooksModuleOptions>, RegExp][])('rejects bad queue settings at startup: %j', async (options, message) => {
     @Module({ imports: [WazapinWebhooksModule.forRoot({ secrets: secret, ...options })] })
     class BadModule {}
