@@ -1,5 +1,5 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import {
   closeRedisClient,
   createFailFastRedisClient,
@@ -36,10 +36,11 @@ const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return red
  * NX EX lease`, completing writes a done marker with the configured TTL, and a lease whose
  * holder died expires by itself so a retry gets through.
  *
- * The store opens its own connection (from the client, options or URL given) that fails fast
- * when Redis is down: no offline queue, one retry per command and a command timeout, so a
- * delivery gets its 503 at once instead of waiting for Redis. The connection is closed on app
- * shutdown, or by {@link close}.
+ * The store opens its own connection (from the client, `Cluster`, options or URL given) that
+ * fails fast when Redis is down: no offline queue, one retry per command and a command timeout,
+ * so a delivery gets its 503 at once instead of waiting for Redis. The connection is closed on
+ * app shutdown, or by {@link close}. Every command touches one key, so a Redis Cluster needs no
+ * hash tag in {@link RedisIdempotencyStoreOptions.keyPrefix}.
  *
  * @example
  * WazapinWebhooksModule.forRoot({
@@ -48,8 +49,8 @@ const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return red
  * })
  */
 export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShutdown {
-  /** The store's own connection. */
-  readonly client: Redis;
+  /** The store's own connection: a `Cluster` when the store was given one. */
+  readonly client: Redis | Cluster;
   private readonly redis: FailFastRedis;
   private readonly keyPrefix: string;
 

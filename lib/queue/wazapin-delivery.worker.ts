@@ -2,10 +2,9 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from '../events/wazapin-handler.explorer.js';
-import { closeRedisClient, createRedisClient } from '../redis/wazapin-redis-connection.js';
+import { closeRedisClient, createRedisClient, type RedisClient } from '../redis/wazapin-redis-connection.js';
 import { OutageLog } from '../utils/outage-log.js';
 import { errorMessage } from '../utils/error-message.js';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
@@ -29,7 +28,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private readonly logger = new Logger('WazapinWebhooks');
   private readonly outage = new OutageLog(this.logger, 'Webhook queue worker');
   private worker?: Worker<WazapinQueuedDelivery>;
-  private client?: Redis;
+  private client?: RedisClient;
   /** Handler runs in progress. */
   private readonly running = new Set<Promise<void>>();
   /** Jobs whose handlers started and whose outcome Redis has not recorded yet. */

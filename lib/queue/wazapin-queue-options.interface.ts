@@ -17,7 +17,11 @@ export interface WazapinQueueOptions {
   connection?: WazapinRedisConnection;
   /** Queue name. Default `wazapin-webhooks`. */
   name?: string;
-  /** BullMQ key prefix. Default: the `@nestjs/bullmq` queue's, else BullMQ's (`bull`). */
+  /**
+   * BullMQ key prefix. Default: the `@nestjs/bullmq` queue's, else BullMQ's (`bull`), or
+   * `{wazapin}` on a Redis Cluster. On a Cluster it must hold a hash tag (`{…}`), so that every
+   * key of the queue is in one slot as BullMQ's scripts need; boot fails otherwise.
+   */
   prefix?: string;
   /** Runs of a delivery's handlers before its job is left failed. Default 10. */
   attempts?: number;

@@ -1,13 +1,25 @@
 import { createRequire } from 'node:module';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 
 /**
- * The Redis to use: an ioredis client, ioredis options, or a `redis://` / `rediss://` URL.
- * From a client the module copies the settings (`duplicate()`) into a connection of its own,
- * tuned for its job and closed on shutdown, so your client's settings and lifetime stay yours.
+ * The Redis to use: an ioredis client or `Cluster`, ioredis options, or a `redis://` /
+ * `rediss://` URL. From a client or a Cluster the module copies the settings (`duplicate()`) into
+ * a connection of its own, tuned for its job and closed on shutdown, so your client's settings
+ * and lifetime stay yours.
  */
-export type WazapinRedisConnection = Redis | RedisOptions | string;
+export type WazapinRedisConnection = Redis | Cluster | RedisOptions | string;
+
+/** A connection the module opened: to one Redis, or to a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** How the module tunes a connection it opens, whatever it connects to. */
+export interface RedisTuning {
+  enableOfflineQueue?: boolean;
+  lazyConnect?: boolean;
+  maxRetriesPerRequest?: number | null;
+  commandTimeout?: number;
+}
 
 type RedisClass = new (...args: [string, RedisOptions] | [RedisOptions]) => Redis;
 
@@ -21,30 +33,55 @@ function loadRedisClass(feature: string): RedisClass {
   }
 }
 
-function isRedisClient(connection: WazapinRedisConnection): connection is Redis {
-  return typeof connection === 'object' && typeof (connection as Partial<Redis>).duplicate === 'function';
+function isRedisClient(connection: WazapinRedisConnection): connection is RedisClient {
+  return typeof connection === 'object' && typeof (connection as Partial<RedisClient>).duplicate === 'function';
+}
+
+/** Whether `connection` is an ioredis `Cluster`. */
+export function isRedisCluster(connection: WazapinRedisConnection): connection is Cluster {
+  return isRedisClient(connection) && connection.isCluster;
 }
 
 /**
- * Opens a new connection to `connection` with `overrides` applied. ioredis is loaded here, on
+ * A copy of `cluster` with `tuning` applied where ioredis reads each setting: the offline queue
+ * and connecting are the cluster's, the rest is each node connection's (`redisOptions`). Its
+ * `duplicate()` takes startup nodes first; options given there would be taken for nodes.
+ */
+function duplicateCluster(cluster: Cluster, { enableOfflineQueue, lazyConnect, ...perNode }: RedisTuning): Cluster {
+  const options: ClusterOptions = { redisOptions: { ...cluster.options.redisOptions, ...perNode } };
+  // An option set to undefined would override the cluster's own.
+  if (enableOfflineQueue !== undefined) {
+    options.enableOfflineQueue = enableOfflineQueue;
+  }
+  if (lazyConnect !== undefined) {
+    options.lazyConnect = lazyConnect;
+  }
+  return cluster.duplicate(undefined, options);
+}
+
+/**
+ * Opens a new connection to `connection` with `tuning` applied. ioredis is loaded here, on
  * first use, so apps that never use Redis need not install it.
  */
-export function createRedisClient(connection: WazapinRedisConnection, overrides: RedisOptions, feature: string): Redis {
+export function createRedisClient(connection: WazapinRedisConnection, tuning: RedisTuning, feature: string): RedisClient {
+  if (isRedisCluster(connection)) {
+    return duplicateCluster(connection, tuning);
+  }
   if (isRedisClient(connection)) {
-    return connection.duplicate(overrides);
+    return connection.duplicate(tuning);
   }
   const Redis = loadRedisClass(feature);
   if (typeof connection === 'string') {
-    return new Redis(connection, overrides);
+    return new Redis(connection, tuning);
   }
   // BullMQ's connection options may carry a `url`, which ioredis takes only as an argument.
   const { url, ...options } = connection as RedisOptions & { url?: unknown };
-  return typeof url === 'string' ? new Redis(url, { ...options, ...overrides }) : new Redis({ ...options, ...overrides });
+  return typeof url === 'string' ? new Redis(url, { ...options, ...tuning }) : new Redis({ ...options, ...tuning });
 }
 
 /** A connection that fails fast while Redis is down, see {@link createFailFastRedisClient}. */
 export interface FailFastRedis {
-  readonly client: Redis;
+  readonly client: RedisClient;
   /**
    * Resolves once the connection has been ready, or after the command timeout if it never
    * was. Waiting covers the app's first requests while it connects; later outages fail at once.
@@ -86,7 +123,7 @@ export function createFailFastRedisClient(connection: WazapinRedisConnection, co
 }
 
 /** Closes a connection the module opened: politely when Redis is up, at once when it is not. */
-export async function closeRedisClient(client: Redis): Promise<void> {
+export async function closeRedisClient(client: RedisClient): Promise<void> {
   if (client.status !== 'ready') {
     client.disconnect();
     return;

@@ -16,7 +16,8 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
-function onPath(command: string): boolean {
+/** Whether `command` is an executable on the PATH. */
+export function onPath(command: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => {
     try {
       accessSync(join(dir, command), constants.X_OK);
@@ -49,13 +50,18 @@ function ping(port: number): Promise<boolean> {
 
 /**
  * Starts `redis-server` on a free loopback port. Without `persistent` it keeps nothing on
- * disk; with it, every write is appended and fsynced, so data outlives a stop and start.
+ * disk; with it, every write is appended and fsynced, so data outlives a stop and start. With
+ * `cluster`, it starts as a Redis Cluster node, not yet part of a cluster.
  */
-export async function startRedisServer(options: { persistent?: boolean } = {}): Promise<RedisServer> {
+export async function startRedisServer(options: { persistent?: boolean; cluster?: boolean } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'wazapin-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
   args.push(...(options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+  if (options.cluster) {
+    // The cluster bus gets a free port too: the default, port + 10000, may be taken or out of range.
+    args.push('--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-port', String(await freePort()));
+  }
   let child: ChildProcess | undefined;
   const killOnExit = () => child?.kill('SIGKILL');
 

@@ -1,0 +1,153 @@
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Queue } from 'bullmq';
+import { Cluster } from 'ioredis';
+import { OnWazapinEvent, RedisIdempotencyStore, WazapinWebhooksModule, type WazapinEvent } from '../../lib/index.js';
+import { generateWazapinSecret } from '../../lib/testing/index.js';
+import { describeIf, uniquePrefix } from '../support/redis.js';
+import { redisClusterMissing, startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { waitUntil } from '../support/wait-until.js';
+import { startTestApp, type TestApp } from '../support/webhook-app.js';
+
+const secret = generateWazapinSecret();
+const QUEUE = 'wazapin-webhooks';
+const ROUTE = '/webhooks/wazapin/message.status_update';
+
+/** Delivery ids the handler saw, one entry per run. */
+const handled: string[] = [];
+
+@Injectable()
+class StatusHandler {
+  @OnWazapinEvent('message.status_update')
+  onStatus(event: WazapinEvent<'message.status_update'>) {
+    handled.push(event.id);
+  }
+}
+
+describeIf(redisClusterMissing)('a Redis Cluster of three masters', () => {
+  let redisCluster: RedisCluster;
+  /** The app's own client; the module only copies it, so it never needs to connect. */
+  let appCluster: Cluster;
+  const stores: RedisIdempotencyStore[] = [];
+  const apps: TestApp[] = [];
+  const store = (options: ConstructorParameters<typeof RedisIdempotencyStore>[1] = {}) => {
+    const created = new RedisIdempotencyStore(appCluster, { keyPrefix: `${uniquePrefix('cluster-store')}:`, ...options });
+    stores.push(created);
+    return created;
+  };
+
+  beforeAll(async () => {
+    redisCluster = await startRedisCluster();
+    appCluster = new Cluster([...redisCluster.nodes], { lazyConnect: true, redisOptions: { connectionName: 'app-cluster' } });
+  });
+  beforeEach(() => {
+    handled.length = 0;
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+  });
+  afterAll(async () => {
+    appCluster?.disconnect();
+    await redisCluster?.close();
+  });
+
+  describe('RedisIdempotencyStore', () => {
+    it("copies the app's Cluster into one of its own with the fail-fast settings, leaving the app's alone", async () => {
+      const s = store({ commandTimeoutMs: 1500 });
+      expect(s.client).not.toBe(appCluster);
+      expect(s.client).toBeInstanceOf(Cluster);
+      expect((s.client as Cluster).options).toMatchObject({
+        enableOfflineQueue: false,
+        redisOptions: { connectionName: 'app-cluster', commandTimeout: 1500, maxRetriesPerRequest: 1 },
+      });
+      expect(appCluster.options.enableOfflineQueue).toBe(true);
+      expect(appCluster.options.redisOptions).toEqual({ connectionName: 'app-cluster' });
+      expect(await s.claim('delivery:copy', 60)).toBe('claimed');
+    });
+
+    it('claims, completes and releases keys that live on different nodes', async () => {
+      const s = store();
+      const keys = Array.from({ length: 30 }, (_, i) => `delivery:spread-${i}`);
+      expect(await Promise.all(keys.map((key) => s.claim(key, 60)))).toEqual(keys.map(() => 'claimed'));
+      expect(await Promise.all(keys.map((key) => s.claim(key, 60)))).toEqual(keys.map(() => 'processing'));
+      await Promise.all(keys.slice(0, 15).map((key) => s.complete(key, 3600)));
+      await Promise.all(keys.map((key) => s.release(key)));
+      expect(await Promise.all(keys.map((key) => s.claim(key, 60)))).toEqual(keys.map((_, i) => (i < 15 ? 'done' : 'claimed')));
+      const perNode = await Promise.all((s.client as Cluster).nodes('master').map((node) => node.dbsize()));
+      expect(perNode.filter((size) => size > 0).length).toBeGreaterThan(1);
+    });
+
+    it('fails a claim while the cluster is down instead of waiting for it, and claims again once it is back', async () => {
+      const s = store({ commandTimeoutMs: 1000 });
+      expect(await s.claim('delivery:before-outage', 60)).toBe('claimed');
+      await redisCluster.stop();
+      try {
+        // With an offline queue the claim would wait for the cluster to come back.
+        let timer: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([
+          s.claim('delivery:during-outage', 60).then(
+            (claim) => claim,
+            (error: unknown) => error,
+          ),
+          new Promise((resolve) => (timer = setTimeout(resolve, 10_000, 'still waiting'))),
+        ]);
+        clearTimeout(timer);
+        expect(outcome).toBeInstanceOf(Error);
+      } finally {
+        await redisCluster.start();
+      }
+      await waitUntil('the store to claim again', async () => (await s.claim('delivery:after-outage', 60).catch(() => undefined)) === 'claimed');
+    }, 30_000);
+  });
+
+  describe("dispatch: 'queue'", () => {
+    it('queues under the hash-tagged {wazapin} prefix: a delivery is handled once and its repeat is not', async () => {
+      const boot = (worker: boolean) =>
+        startTestApp('express', {
+          imports: [
+            WazapinWebhooksModule.forRoot({
+              secrets: secret,
+              dispatch: 'queue',
+              queue: { connection: appCluster, worker },
+              idempotency: { store: store() },
+            }),
+          ],
+          providers: [StatusHandler],
+        });
+      const receiver = await boot(true);
+      apps.push(receiver);
+      // Its own dedupe store: only the job id stops the repeat there.
+      const other = await boot(false);
+      apps.push(other);
+      const deliver = (app: TestApp) =>
+        app.deliver({ secret, id: 'msg_on_cluster', body: { message_id: 'wamid-cluster', conversation_id: 'conv_1', status: 'read', organization_id: 'org_1' } }, ROUTE);
+
+      expect(await deliver(receiver)).toMatchObject({ status: 200, json: { received: true } });
+      expect(await deliver(receiver)).toMatchObject({ status: 200, json: { received: true, duplicate: true } });
+      expect(await deliver(other)).toMatchObject({ status: 200, json: { received: true } });
+
+      const inspectClient = appCluster.duplicate();
+      const inspect = new Queue(QUEUE, { connection: inspectClient, prefix: '{wazapin}' });
+      try {
+        await waitUntil('the job to complete', async () => (await inspect.getJobState('dlv_msg_on_cluster')) === 'completed');
+        expect(await inspect.getJobCounts('completed', 'waiting', 'active', 'delayed', 'failed')).toEqual({
+          completed: 1, waiting: 0, active: 0, delayed: 0, failed: 0,
+        });
+      } finally {
+        await inspect.close();
+        inspectClient.disconnect();
+      }
+      expect(handled).toEqual(['msg_on_cluster']);
+      expect(receiver.logger.lines.filter((line) => line.level === 'error')).toEqual([]);
+    });
+
+    it('refuses to boot with a prefix that has no {hash tag}, which a cluster needs to keep a queue in one slot', async () => {
+      @Module({ imports: [WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'queue', queue: { connection: appCluster, prefix: 'myapp' } })] })
+      class UntaggedPrefixModule {}
+      await expect(NestFactory.createApplicationContext(UntaggedPrefixModule, { logger: false, abortOnError: false })).rejects.toThrow(
+        /queue prefix "myapp" has no \{hash tag\}.*use e\.g\. "\{myapp\}"/,
+      );
+    });
+  });
+});
