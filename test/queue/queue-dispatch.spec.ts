@@ -249,7 +249,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     seen.gate = gate.promise;
     const app = await boot();
     expect((await deliver(app, 'msg_running')).status).toBe(200);
-    await waitUntil('the job to start', async () => (await stateOf('msg_running')) === 'active');
+    await waitUntil('the handler to start', () => seen.events.length === 1);
 
     let closed = false;
     const closing = apps.splice(0)[0].close().then(() => (closed = true));
