@@ -44,7 +44,7 @@ function clusterSafe(queue: QueueConnection): QueueConnection {
   const prefix = queue.prefix ?? CLUSTER_PREFIX;
   if (!hasHashTag(prefix)) {
     throw new WazapinConfigurationError(
-      `WazapinWebhooksModule: the queue prefix "${prefix}" has no {hash tag}, which BullMQ needs on a Redis Cluster to keep a queue's keys in one slot; use e.g. "{${prefix}}", or leave queue.prefix out for "${CLUSTER_PREFIX}".`,
+      `WazapinWebhooksModule: the queue prefix "${prefix}" has no {hash tag}, which BullMQ needs on a Redis Cluster to keep a queue's keys in one slot; use e.g. "{${prefix}}", or set no prefix for the default "${CLUSTER_PREFIX}".`,
     );
   }
   return { connection: queue.connection, prefix };

@@ -2,7 +2,13 @@ import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
-import { OnWazapinEvent, RedisIdempotencyStore, WazapinWebhooksModule, type WazapinEvent } from '../../lib/index.js';
+import {
+  OnWazapinEvent,
+  RedisIdempotencyStore,
+  WazapinConfigurationError,
+  WazapinWebhooksModule,
+  type WazapinEvent,
+} from '../../lib/index.js';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { describeIf, uniquePrefix } from '../support/redis.js';
 import { redisClusterMissing, startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
@@ -145,9 +151,15 @@ describeIf(redisClusterMissing)('a Redis Cluster of three masters', () => {
     it('refuses to boot with a prefix that has no {hash tag}, which a cluster needs to keep a queue in one slot', async () => {
       @Module({ imports: [WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'queue', queue: { connection: appCluster, prefix: 'myapp' } })] })
       class UntaggedPrefixModule {}
-      await expect(NestFactory.createApplicationContext(UntaggedPrefixModule, { logger: false, abortOnError: false })).rejects.toThrow(
-        /queue prefix "myapp" has no \{hash tag\}.*use e\.g\. "\{myapp\}"/,
+      const outcome = await NestFactory.createApplicationContext(UntaggedPrefixModule, { logger: false, abortOnError: false }).then(
+        async (context) => {
+          await context.close();
+          return 'booted';
+        },
+        (error: unknown) => error,
       );
+      expect(outcome).toBeInstanceOf(WazapinConfigurationError);
+      expect((outcome as Error).message).toMatch(/queue prefix "myapp" has no \{hash tag\}.*use e\.g\. "\{myapp\}"/);
     });
   });
 });
