@@ -11,12 +11,13 @@ import type { Queue } from 'bullmq';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { closeRedisClient, createFailFastRedisClient, type FailFastRedis } from '../redis/wazapin-redis-connection.js';
 import { OutageLog } from '../utils/outage-log.js';
+import { printable } from '../utils/printable.js';
+import { ThrottledLog } from '../utils/throttled-log.js';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';
 import { deliveryJobId, toQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
 import { storedHeaderNames } from './stored-headers.js';
-import { UnqueueableDeliveryLog } from './unqueueable-delivery-log.js';
 
 /** Longest wait for Redis while enqueueing, so a delivery gets its 503 well within the sender's timeout. */
 const ENQUEUE_COMMAND_TIMEOUT_MS = 5000;
@@ -41,7 +42,8 @@ function serialises(data: WazapinQueuedDelivery): boolean {
 export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('WazapinWebhooks');
   private readonly outage = new OutageLog(this.logger, 'Webhook queue');
-  private readonly unqueueable = new UnqueueableDeliveryLog(this.logger);
+  /** Deliveries that can never be queued: said at most once a minute, and no outage of the queue. */
+  private readonly unqueueable = new ThrottledLog(60_000);
   private queue?: Queue<WazapinQueuedDelivery>;
   private redis?: FailFastRedis;
   /** Lower-case names of the request headers a job keeps. */
@@ -95,7 +97,12 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
     } catch (error) {
       // Checked on failure only, so a delivery that is queued is serialised once, by BullMQ.
       if (!serialises(data)) {
-        this.unqueueable.refused(event.id, TOO_DEEP);
+        this.unqueueable.write((suppressed) =>
+          this.logger.warn(
+            `Webhook delivery ${printable(event.id)} cannot be queued, answered 422: ${TOO_DEEP}` +
+              (suppressed > 0 ? `; ${suppressed} more refused since the last such warning` : ''),
+          ),
+        );
         throw new UnprocessableEntityException(`Webhook delivery cannot be queued: ${TOO_DEEP}`);
       }
       this.outage.failed(error, 'answering 503 until it recovers');
