@@ -23,7 +23,10 @@ interface WazapinEventOfType<T extends WazapinEventType> {
   readonly receivedAt: Date;
   /** The event's fields; for an envelope body, its `data`. */
   readonly payload: WazapinEventPayload<T>;
-  /** Request headers, lower-cased. */
+  /**
+   * Request headers, lower-cased. In `dispatch: 'queue'`, only those `queue.headers` lets into
+   * the job (no credentials or signatures by default).
+   */
   readonly headers: Readonly<Record<string, string>>;
 }
 

@@ -2,10 +2,13 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { ModuleRef } from '@nestjs/core';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Job, Worker } from 'bullmq';
+import { emitSafely } from '../events/emit-safely.js';
 import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from '../events/wazapin-handler.explorer.js';
 import { closeRedisClient, createRedisClient, type RedisClient } from '../redis/wazapin-redis-connection.js';
 import { OutageLog } from '../utils/outage-log.js';
+import { printable } from '../utils/printable.js';
+import { settleWithin } from '../utils/settle-within.js';
 import { errorMessage } from '../utils/error-message.js';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
@@ -72,7 +75,8 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   }
 
   /**
-   * Stops taking jobs, lets running handlers finish and their outcome reach Redis, then closes.
+   * Stops taking jobs, lets running handlers finish (for at most `shutdownTimeoutMs`) and their
+   * outcome reach Redis, then closes.
    * BullMQ's own graceful close would wait for Redis forever while it is down; here the wait
    * for the outcome ends when Redis is gone or after a few seconds, and a job not recorded as
    * done runs again elsewhere once its lock expires.
@@ -82,7 +86,12 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       return;
     }
     await this.worker.pause(true);
-    await Promise.allSettled([...this.running]);
+    if (!(await settleWithin([...this.running], this.config.shutdownTimeoutMs))) {
+      this.logger.warn(
+        `Shutting down with ${this.running.size} queued delivery(ies) still being handled after ${this.config.shutdownTimeoutMs} ms ` +
+          '(shutdownTimeoutMs); their jobs run again on an instance that is up once their lock expires.',
+      );
+    }
     const deadline = Date.now() + RECORD_TIMEOUT_MS;
     while (this.unsettled.size > 0 && this.client.status === 'ready' && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, SHUTDOWN_POLL_MS));
@@ -134,8 +143,8 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
         .filter((name) => !handled.has(name)),
     };
     this.logger.error(
-      `Queued ${event.type} delivery ${event.id} failed after ${failure.attempts} attempt(s) and stays in the failed set: ${error.message}`,
+      `Queued ${printable(event.type)} delivery ${printable(event.id)} failed after ${failure.attempts} attempt(s) and stays in the failed set: ${errorMessage(error)}`,
     );
-    this.emitter?.emit(WazapinWebhookEvents.QueueJobFailed, failure);
+    emitSafely(this.emitter, this.logger, WazapinWebhookEvents.QueueJobFailed, failure);
   }
 }

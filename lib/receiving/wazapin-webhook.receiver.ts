@@ -15,6 +15,7 @@ import { WazapinDeliveryQueue } from '../queue/wazapin-delivery.queue.js';
 import { OutageLog } from '../utils/outage-log.js';
 import { errorMessage, errorStack } from '../utils/error-message.js';
 import { printable } from '../utils/printable.js';
+import { settleWithin } from '../utils/settle-within.js';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { WAZAPIN_IDEMPOTENCY_STORE } from '../wazapin-webhooks.constants.js';
 import { dedupeKeys } from './dedupe-keys.js';
@@ -106,23 +107,15 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
 
   /** Lets handlers started in `background` mode finish before the app closes, for at most `shutdownTimeoutMs`. */
   async beforeApplicationShutdown(): Promise<void> {
-    if (this.inFlight.size === 0) {
+    if (await settleWithin([...this.inFlight.keys()], this.config.shutdownTimeoutMs)) {
       return;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, this.config.shutdownTimeoutMs);
-    });
-    await Promise.race([Promise.allSettled([...this.inFlight.keys()]), waited]);
-    clearTimeout(timer);
     const abandoned = [...this.inFlight.values()];
-    if (abandoned.length > 0) {
-      this.logger.warn(
-        `Shutting down with ${abandoned.length} background delivery(ies) still being handled after ${this.config.shutdownTimeoutMs} ms ` +
-          `(shutdownTimeoutMs), abandoned: ${abandoned.map((event) => `${printable(event.type)} ${printable(event.id)}`).join(', ')}. ` +
-          'Their claims expire after leaseSeconds; the platform had its 2xx, so it will not retry them.',
-      );
-    }
+    this.logger.warn(
+      `Shutting down with ${abandoned.length} background delivery(ies) still being handled after ${this.config.shutdownTimeoutMs} ms ` +
+        `(shutdownTimeoutMs), abandoned: ${abandoned.map((event) => `${printable(event.type)} ${printable(event.id)}`).join(', ')}. ` +
+        'Their claims expire after leaseSeconds; the platform had its 2xx, so it will not retry them.',
+    );
   }
 
   private async dispatchInline(event: WazapinEvent, keys: string[]): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type WazapinWebhooksModuleOptions,
 } from '../../lib/index.js';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
+import { deleteKeys, describeIf, redisMissing, uniquePrefix, useRedis } from '../support/redis.js';
 import { waitUntil } from '../support/wait-until.js';
 import { startTestApp, type TestApp } from '../support/webhook-app.js';
 
@@ -170,5 +171,61 @@ describe('thrown values and throwing listeners', () => {
       expect((await deliver(app, id)).status).toBe(200);
       expect(crashes).toEqual([]);
     });
+  });
+});
+
+describeIf(redisMissing)("thrown values in dispatch: 'queue'", () => {
+  const crashes: unknown[] = [];
+  const onCrash = (reason: unknown) => crashes.push(reason);
+  let redis: { url: string; close(): Promise<void> };
+  let prefix: string;
+  let t: TestApp | undefined;
+  let sequence = 0;
+
+  beforeAll(async () => {
+    redis = await useRedis();
+    process.on('unhandledRejection', onCrash);
+    process.on('uncaughtException', onCrash);
+  });
+  afterAll(async () => {
+    process.off('unhandledRejection', onCrash);
+    process.off('uncaughtException', onCrash);
+    await redis.close();
+  });
+  beforeEach(() => {
+    prefix = uniquePrefix('thrown');
+    Object.assign(state, { throwValue: undefined, hostileRuns: 0, steadyRuns: 0 });
+    crashes.length = 0;
+  });
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+    await deleteKeys(redis.url, prefix);
+  });
+
+  it.each(HOSTILE)('a handler throwing %s fails its job, which is retried, then left failed and reported; a throwing listener of that report is logged', async (_name, value) => {
+    t = await startTestApp('express', {
+      imports: [
+        EventEmitterModule.forRoot(),
+        WazapinWebhooksModule.forRoot({
+          secrets: secret,
+          dispatch: 'queue',
+          queue: { connection: redis.url, prefix, attempts: 2, backoff: { type: 'fixed', delay: 10 } },
+        }),
+      ],
+      providers: [Handlers],
+    });
+    t.app.get(EventEmitter2).on(WazapinWebhookEvents.QueueJobFailed, () => {
+      throw Object.create(null);
+    });
+    state.throwValue = value;
+
+    expect((await t.deliver({ secret, id: `msg_q_${++sequence}`, body: { contact_id: 'c1' } }, ROUTE)).status).toBe(200);
+    await waitUntil('the exhausted job to be reported', () => t!.logger.has('error', /failed after 2 attempt\(s\) and stays in the failed set/));
+    await waitUntil('the throwing listener to be logged', () => t!.logger.has('error', /listener of wazapin\.queue\.job-failed threw/));
+    expect(state.hostileRuns).toBe(2);
+    // The steady handler succeeded on the first attempt and was not run again.
+    expect(state.steadyRuns).toBe(1);
+    expect(crashes).toEqual([]);
   });
 });
