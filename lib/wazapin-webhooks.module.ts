@@ -13,6 +13,7 @@ import { WazapinDeliveryWorker } from './queue/wazapin-delivery.worker.js';
 import { BodyReadFailureHandler } from './receiving/body-read-failure.handler.js';
 import { WazapinSignatureGuard } from './receiving/signature.guard.js';
 import { WazapinWebhookExceptionFilter } from './receiving/wazapin-webhook-exception.filter.js';
+import { HandlerLedger } from './receiving/handler-ledger.js';
 import { WazapinWebhookReceiver } from './receiving/wazapin-webhook.receiver.js';
 import { WebhookRequestVerifier } from './receiving/webhook-request.verifier.js';
 import { NativeWebhookVerifier } from './signature/native-webhook-verifier.js';
@@ -54,6 +55,7 @@ import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js
     BodyReadFailureHandler,
     WazapinSignatureGuard,
     WazapinWebhookExceptionFilter,
+    HandlerLedger,
     WazapinWebhookReceiver,
     {
       provide: WAZAPIN_API_OPTIONS,

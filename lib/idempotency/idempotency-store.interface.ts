@@ -17,4 +17,9 @@ export interface IdempotencyStore {
   complete(key: string, ttlSeconds: number): Promise<void>;
   /** Drops a claim so a retry can take it. */
   release(key: string): Promise<void>;
+  /**
+   * Whether `key` is completed and its done marker has not expired. Optional: with it, an
+   * `inline` retry skips the handlers that succeeded on an earlier attempt.
+   */
+  isDone?(key: string): Promise<boolean>;
 }

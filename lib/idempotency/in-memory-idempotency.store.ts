@@ -116,6 +116,12 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     }
   }
 
+  async isDone(key: string): Promise<boolean> {
+    fingerprintKey(key, this.key);
+    const slot = this.slotOf(this.key, 0);
+    return slot >= 0 && this.logDeadlines[this.index[slot] - 1] > this.clock();
+  }
+
   /** {@link claim} without the promise, for hot paths and benchmarks. */
   claimSync(key: string, leaseSeconds: number): IdempotencyClaim {
     const now = this.clock();

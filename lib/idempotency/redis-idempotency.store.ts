@@ -88,6 +88,11 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     await this.client.set(this.keyPrefix + key, DONE, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
   }
 
+  async isDone(key: string): Promise<boolean> {
+    await this.redis.connected();
+    return (await this.client.get(this.keyPrefix + key)) === DONE;
+  }
+
   async release(key: string): Promise<void> {
     await this.redis.connected();
     await this.client.eval(RELEASE_SCRIPT, 1, this.keyPrefix + key, PROCESSING);

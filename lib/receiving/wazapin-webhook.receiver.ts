@@ -9,6 +9,7 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
+import type { WazapinHandlerFailure } from '../events/wazapin-handler.interface.js';
 import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
 import { WazapinDeliveryQueue } from '../queue/wazapin-delivery.queue.js';
@@ -19,6 +20,7 @@ import { settleWithin } from '../utils/settle-within.js';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
 import { WAZAPIN_IDEMPOTENCY_STORE } from '../wazapin-webhooks.constants.js';
 import { dedupeKeys } from './dedupe-keys.js';
+import { HandlerLedger } from './handler-ledger.js';
 import { resolveEventType } from './event-type.resolver.js';
 import type { VerifiedDelivery } from './verified-delivery.interface.js';
 
@@ -63,6 +65,7 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
     private readonly dispatcher: WazapinEventDispatcher,
     @Inject(WAZAPIN_IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
     private readonly queue: WazapinDeliveryQueue,
+    private readonly ledger: HandlerLedger,
   ) {}
 
   async receive(delivery: VerifiedDelivery, pathType?: string): Promise<WazapinWebhookReceipt> {
@@ -119,11 +122,16 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
   }
 
   private async dispatchInline(event: WazapinEvent, keys: string[]): Promise<void> {
-    const failed = await this.runHandlers(event);
-    await this.settle(keys, failed > 0 ? 'release' : 'complete');
-    if (failed > 0) {
-      throw new InternalServerErrorException(`${failed} handler(s) failed; the delivery will be retried`);
+    const failures = await this.runHandlers(event, await this.ledger.succeededBefore(event));
+    if (failures?.length === 0) {
+      await this.settle(keys, 'complete');
+      return;
     }
+    if (failures) {
+      await this.ledger.recordPartial(event, failures);
+    }
+    await this.settle(keys, 'release');
+    throw new InternalServerErrorException(`${failures?.length ?? 'Some'} handler(s) failed; the delivery will be retried`);
   }
 
   /** Acknowledges only once the queue holds the delivery; otherwise releases it for the retry. */
@@ -138,21 +146,22 @@ export class WazapinWebhookReceiver implements BeforeApplicationShutdown {
   }
 
   private async dispatchInBackground(event: WazapinEvent, keys: string[]): Promise<void> {
-    const failed = await this.runHandlers(event);
+    const failures = await this.runHandlers(event);
     // A failed event is released so a retry or a manual redelivery can run it again.
-    await this.settle(keys, failed > 0 ? 'release' : 'complete');
+    await this.settle(keys, failures?.length === 0 ? 'complete' : 'release');
   }
 
   /**
-   * Runs the event's handlers; resolves with how many failed, and never rejects, so neither a
-   * crash nor a claim left held can follow from anything a handler does.
+   * Runs the event's handlers but those in `skip`; resolves with the failures, or `undefined`
+   * when dispatching itself failed, and never rejects, so neither a crash nor a claim left held
+   * can follow from anything a handler does.
    */
-  private async runHandlers(event: WazapinEvent): Promise<number> {
+  private async runHandlers(event: WazapinEvent, skip?: ReadonlySet<string>): Promise<readonly WazapinHandlerFailure[] | undefined> {
     try {
-      return (await this.dispatcher.dispatch(event)).length;
+      return await this.dispatcher.dispatch(event, skip);
     } catch (error) {
       this.logger.error(`Dispatching ${printable(event.type)} delivery ${printable(event.id)} failed: ${errorMessage(error)}`, errorStack(error));
-      return 1;
+      return undefined;
     }
   }
 

@@ -60,6 +60,22 @@ function storeContract(make: () => Promise<Subject>): void {
     expect(await subject.store.claim('delivery:done', 60)).toBe('claimed');
   });
 
+  it('tells a done key from a processing, released, expired or unknown one', async () => {
+    await subject.store.claim('delivery:done', 60);
+    await subject.store.complete('delivery:done', 1);
+    await subject.store.claim('delivery:processing', 60);
+    await subject.store.claim('delivery:released', 60);
+    await subject.store.release('delivery:released');
+    const isDone = (key: string) => subject.store.isDone!(key);
+
+    expect(await isDone('delivery:done')).toBe(true);
+    expect(await isDone('delivery:processing')).toBe(false);
+    expect(await isDone('delivery:released')).toBe(false);
+    expect(await isDone('delivery:unknown')).toBe(false);
+    await subject.advance(2);
+    expect(await isDone('delivery:done')).toBe(false);
+  });
+
   it('keeps keys apart', async () => {
     await subject.store.claim('delivery:a', 60);
     await subject.store.complete('delivery:a', 3600);
