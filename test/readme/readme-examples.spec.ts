@@ -5,6 +5,7 @@ import { deliverWazapinEvent, generateWazapinSecret } from '../../lib/testing/in
 import { childEnv } from '../support/child-env.js';
 import { ROOT } from '../support/compiled.js';
 import { freePort } from '../support/free-port.js';
+import { redisClusterMissing, startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
 import { describeIf, redisMissing, useRedis } from '../support/redis.js';
 import { waitUntil } from '../support/wait-until.js';
 import { WatchedProcess } from '../support/watched-process.js';
@@ -17,16 +18,21 @@ const execFileAsync = promisify(execFile);
  * app as its own process, every other block where the README places it in that app, against the
  * emulator and a real Redis. A block that does not compile or boot as written fails here.
  */
-describeIf(redisMissing)("the README's code blocks", () => {
+describeIf(redisMissing ?? redisClusterMissing)("the README's code blocks", () => {
   const blocks = readmeBlocks().map((block) => ({ ...block, kind: classify(block) }));
   const generated = generateExamples(blocks);
   const runnable = generated.filter((example) => example.program !== undefined);
   let redis: { url: string; close(): Promise<void> };
+  let cluster: RedisCluster | undefined;
   let env: Record<string, string>;
 
   beforeAll(async () => {
     redis = await useRedis();
     env = { REDIS_URL: redis.url, WAZAPIN_WEBHOOK_SECRET: generateWazapinSecret() };
+    if (blocks.some((block) => block.code.includes('REDIS_CLUSTER_URL'))) {
+      cluster = await startRedisCluster();
+      env.REDIS_CLUSTER_URL = `redis://${cluster.nodes[0].host}:${cluster.nodes[0].port}`;
+    }
     try {
       await execFileAsync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(EXAMPLES_DIR, 'tsconfig.json')], {
         cwd: ROOT,
@@ -37,6 +43,7 @@ describeIf(redisMissing)("the README's code blocks", () => {
     }
   }, 120_000);
   afterAll(async () => {
+    await cluster?.close();
     await redis?.close();
   });
 

@@ -63,6 +63,9 @@ export function classify(block: ReadmeBlock): BlockKind {
   if (hasImports && /^\/\/ (main|app\.module|messages\.handler)\.ts/.test(first) && !/\bdescribe\(/.test(code)) {
     return 'install';
   }
+  if (hasImports && /^WazapinWebhooksModule\./m.test(code)) {
+    return 'module-import';
+  }
   if (hasImports) {
     return 'file';
   }
@@ -250,14 +253,19 @@ export function generateExamples(blocks: ClassifiedBlock[]): Generated[] {
       case 'module-import':
       case 'async-options':
       case 'module-metadata': {
-        const fragment = code.trim().replace(/[;,]$/, '');
+        // What comes before the module expression (imports, a connection) comes first in the program.
+        const start = kind === 'module-import' ? code.search(/^WazapinWebhooksModule\./m) : 0;
+        const preamble = code.slice(0, start);
+        const imports = preamble.split('\n').filter((line) => line.startsWith('import '));
+        const statements = preamble.split('\n').filter((line) => !line.startsWith('import '));
+        const fragment = code.slice(start).trim().replace(/[;,]$/, '');
         const metadata =
           kind === 'module-metadata'
             ? fragment
             : `imports: [ConfigModule.forRoot({ isGlobal: true }), ${kind === 'async-options' ? `WazapinWebhooksModule.forRootAsync({ inject: [ConfigService], ${fragment} })` : fragment}]`;
         return run(
           withPrelude(
-            `${INSTALL}\nconst emulator = await prepareEnvironment();\n` +
+            `${imports.join('\n')}\n${INSTALL}\nconst emulator = await prepareEnvironment();\n${statements.join('\n')}\n` +
               'const secrets = process.env.WAZAPIN_WEBHOOK_SECRET!;\n' +
               "const secretsManager = { put: (name: string, value?: string): void => void recorded.push(['secretsManager.put', name, value]) };\n" +
               `@Module({ ${metadata}, providers: [MessagesHandler] })\nclass ReadmeExampleModule {}\n` +
