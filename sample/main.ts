@@ -12,7 +12,7 @@ import { DeliveryTracker } from './day/delivery-tracker.js';
 import { scriptedDay } from './day/scripted-day.js';
 import { summaryTable } from './day/summary-table.js';
 import { startLocalWazapinUnlessConfigured } from './environment/local-wazapin.js';
-import { provisionEndpoint } from './environment/provision-endpoint.js';
+import { provisionEndpoints } from './environment/provision-endpoint.js';
 import { DeliveryJournal } from './journal/delivery-journal.js';
 import { SampleLogger } from './sample.logger.js';
 
@@ -61,29 +61,29 @@ async function run(once: boolean): Promise<number> {
     console.log('Wazapin webhooks sample');
     console.log(`  Wazapin API   ${env.WAZAPIN_API_BASE_URL} (${emulator ? 'emulator in this process' : 'from WAZAPIN_API_BASE_URL'})`);
 
-    // The module verifies with the endpoint's secret, so the endpoint comes first. In production
+    // The module verifies with the endpoints' secret, so the endpoints come first. In production
     // this is done once and the secret kept in WAZAPIN_WEBHOOK_SECRET; here the service does it
     // on its own, before the app (which gets the same service injected) starts.
-    const endpoint = await provisionEndpoint(new WazapinWebhooksApiService(wazapinApiOptionsFromEnv(env)), webhookUrl, env.WAZAPIN_WEBHOOK_SECRET);
-    env.WAZAPIN_WEBHOOK_SECRET = endpoint.secret;
-    console.log(`  Endpoint      ${endpoint.id} for ${webhookUrl} (${endpoint.action} through WazapinWebhooksApiService)`);
+    const endpoints = await provisionEndpoints(new WazapinWebhooksApiService(wazapinApiOptionsFromEnv(env)), webhookUrl, env.WAZAPIN_WEBHOOK_SECRET);
+    env.WAZAPIN_WEBHOOK_SECRET = endpoints.secrets.join(' ');
+    const actions = [...new Set([...endpoints.byType.values()].map((endpoint) => endpoint.action))].join(', ');
+    console.log(`  Endpoints     ${endpoints.byType.size}, one per event type, at ${webhookUrl}/<event type> (${actions} through WazapinWebhooksApiService)`);
 
     app = await NestFactory.create(AppModule, { rawBody: true, logger: new SampleLogger({ logLevels: ['error', 'warn'], colors: Boolean(process.stdout.isTTY) }) });
     await app.listen(port, '127.0.0.1');
     console.log(`  Listening     ${localUrl}`);
 
     const api = app.get(WazapinWebhooksApiService);
-    const source = emulator ? new EmulatorEventSource(emulator) : new TestDeliveryEventSource(api, endpoint.id);
+    const source = emulator ? new EmulatorEventSource(emulator) : new TestDeliveryEventSource(api, endpoints.byType);
     console.log(`  Events from   ${source.description}`);
     const player = new DayPlayer({
       api,
       journal: app.get(DeliveryJournal),
       crm: app.get(CrmClient),
       source,
-      tracker: new DeliveryTracker(api, endpoint.id, DELIVERY_TIMEOUT_MS),
-      endpointId: endpoint.id,
+      tracker: new DeliveryTracker(api, DELIVERY_TIMEOUT_MS),
+      endpoints: endpoints.byType,
       webhookUrl: localUrl,
-      secret: endpoint.secret,
     });
     const outcomes = await player.play(scriptedDay());
 
@@ -98,7 +98,7 @@ async function run(once: boolean): Promise<number> {
     const key = emulator ? emulator.apiKey : '$WAZAPIN_API_KEY';
     console.log(`\nStill serving ${localUrl}; Ctrl-C stops. Have Wazapin send another event:`);
     console.log(
-      `  curl -X POST ${env.WAZAPIN_API_BASE_URL}/v1/settings/developer/webhooks/endpoints/${endpoint.id}/test ` +
+      `  curl -X POST ${env.WAZAPIN_API_BASE_URL}/v1/settings/developer/webhooks/endpoints/${endpoints.byType.get('contact.updated')!.id}/test ` +
         `-H "authorization: Bearer ${key}" -H "content-type: application/json" -d '{"event_type":"contact.updated"}'`,
     );
     await untilStopped();

@@ -213,7 +213,7 @@ export class WazapinWebhooksApiService {
     }
     const [endpoint] = existing;
     if (!endpoint) {
-      const created = await this.createEndpoint({ url: valid.url, event_types: eventTypes, description: valid.description });
+      const created = await this.createEndpoint({ url: valid.url, event_types: eventTypes, description: valid.description, secret: valid.secret });
       return { action: 'created', endpoint: created };
     }
     const descriptionChanged = valid.description !== undefined && valid.description !== endpoint.description;

@@ -1,8 +1,8 @@
-import type { WazapinWebhooksApiService } from '../../lib/index.js';
+import type { WazapinKnownEventType, WazapinWebhooksApiService } from '../../lib/index.js';
 import type { WazapinEmulator } from '../../lib/testing/index.js';
 import type { ScriptedStep } from './scripted-day.js';
 
-/** Makes the platform send the day's events to the sample's endpoint. */
+/** Makes the platform send the day's events to the sample's endpoints. */
 export interface DayEventSource {
   /** Said once, before the day. */
   readonly description: string;
@@ -37,7 +37,7 @@ export class TestDeliveryEventSource implements DayEventSource {
 
   constructor(
     private readonly api: WazapinWebhooksApiService,
-    private readonly endpointId: string,
+    private readonly endpoints: ReadonlyMap<WazapinKnownEventType, { id: string }>,
   ) {}
 
   plan(steps: readonly ScriptedStep[]): ScriptedStep[] {
@@ -45,7 +45,7 @@ export class TestDeliveryEventSource implements DayEventSource {
   }
 
   async send(step: ScriptedStep): Promise<string> {
-    const sent = await this.api.sendTestDelivery(this.endpointId, { event_type: step.type });
+    const sent = await this.api.sendTestDelivery(this.endpoints.get(step.type)!.id, { event_type: step.type });
     if (typeof sent.message_id !== 'string') {
       throw new Error(`Wazapin accepted the ${step.type} test delivery but did not say its message id`);
     }

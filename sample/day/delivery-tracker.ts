@@ -2,18 +2,17 @@ import type { WazapinDelivery, WazapinWebhooksApiService } from '../../lib/index
 
 const POLL_MS = 100;
 
-/** Watches the platform's delivery attempts to the sample's endpoint, through the API. */
+/** Watches the platform's delivery attempts to the sample's endpoints, through the API. */
 export class DeliveryTracker {
   constructor(
     private readonly api: WazapinWebhooksApiService,
-    private readonly endpointId: string,
     private readonly timeoutMs: number,
   ) {}
 
   /** Attempts of one delivery, oldest first. */
   async attempts(deliveryId: string): Promise<WazapinDelivery[]> {
     // The day makes a few dozen attempts: the newest page holds them all.
-    const page = await this.api.listDeliveries({ endpoint_id: this.endpointId, limit: 250 });
+    const page = await this.api.listDeliveries({ limit: 250 });
     return page.data.filter((attempt) => attempt.message_id === deliveryId).reverse();
   }
 

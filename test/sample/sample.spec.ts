@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { WAZAPIN_EVENT_TYPES } from '../../lib/index.js';
 import { WazapinEmulator } from '../../lib/testing/index.js';
 import { freePort } from '../support/free-port.js';
 import { BUILD_DIR, ensureCompiled, ROOT } from '../support/compiled.js';
@@ -9,7 +10,7 @@ const SAMPLE = join(BUILD_DIR, 'sample', 'main.js');
 
 /** The handler lines the scripted day prints, in order (the failed attempt of step 7 aside). */
 const SCRIPTED_LINES = [
-  /^ 1\. Siti writes in \(message\.new\)\n {6}MessagesHandler\.onNewMessage +inbound text \w+ from \+6281234567890 in conversation \w+\n {6}AuditHandler\.onAnyEvent +message\.new \(type from shape\)/m,
+  /^ 1\. Siti writes in \(message\.new\)\n {6}MessagesHandler\.onNewMessage +inbound text \w+ from \+6281234567890 in conversation \w+\n {6}AuditHandler\.onAnyEvent +message\.new \(type from path\)/m,
   /^ 2\. An agent replies \(message\.sent\)\n {6}MessagesHandler\.onMessageSent +text \w+ sent to \+6281234567890/m,
   /^ 3\. The reply is sent \(message\.status_update\)\n {6}MessagesHandler\.onStatusUpdate +message \w+ is now sent/m,
   /^ 4\. The reply is delivered \(message\.status_update\)\n {6}MessagesHandler\.onStatusUpdate +message \w+ is now delivered/m,
@@ -22,6 +23,9 @@ const SCRIPTED_LINES = [
 function expectDayPlayedAsScripted(stdout: string): void {
   expect(stdout).toMatch(/ERROR.*Handler ContactsHandler\.onContactUpdated failed on contact\.updated delivery msg_\S+: CRM timed out/);
   expect(stdout).toMatch(/^ {6}Wazapin got 500 → 200: the handler failed/m);
+  expect(stdout).toMatch(/^ {6}\(AuditHandler had succeeded on the first attempt, so the retry did not run it again\)$/m);
+  // Every delivery came to its type's endpoint: no type was guessed from a payload.
+  expect(stdout).not.toMatch(/type from shape|payload's shape/);
   expect(stdout).toMatch(/^ 9\. Wazapin sends step 1's delivery again \(message\.new, same delivery id\)\n {6}answered 200 \{"received":true,"duplicate":true\}; duplicate suppressed, no handler ran$/m);
   expect(stdout).toMatch(/^10\. Someone alters a signed template\.status_update on the way .*\n {6}answered 401 "No webhook signature matches"; rejected, no handler ran$/m);
   expect(stdout).toMatch(/^ {2}7 +contact\.updated +msg_\S+ +500 → 200 +ContactsHandler, AuditHandler$/m);
@@ -43,7 +47,9 @@ describe('the sample app', () => {
 
     expect({ code, stderr: sample.stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/Error|error TS/) });
     expect(sample.stdout).toMatch(/^ {2}Wazapin API +http:\/\/127\.0\.0\.1:\d+ \(emulator in this process\)$/m);
-    expect(sample.stdout).toMatch(new RegExp(`^  Endpoint +ep_\\S+ for http://127\\.0\\.0\\.1:${port}/webhooks/wazapin \\(created through WazapinWebhooksApiService\\)$`, 'm'));
+    expect(sample.stdout).toMatch(
+      new RegExp(`^  Endpoints +6, one per event type, at http://127\\.0\\.0\\.1:${port}/webhooks/wazapin/<event type> \\(created through WazapinWebhooksApiService\\)$`, 'm'),
+    );
     for (const line of SCRIPTED_LINES) {
       expect(sample.stdout).toMatch(line);
     }
@@ -63,8 +69,12 @@ describe('the sample app', () => {
       expect(sample.stdout).toMatch(/^ {2}Events from +Wazapin's test deliveries/m);
       // One test delivery per event type, then the resend and the forgery.
       expect(sample.stdout).toMatch(/^ {2}6 events handled \(1 after a retry\), 1 duplicate suppressed, 1 tampered delivery rejected\.$/m);
-      const [endpoint] = wazapin.endpoints();
-      expect(endpoint.url).toBe(`http://127.0.0.1:${port}/webhooks/wazapin`);
+      const endpoints = wazapin.endpoints();
+      expect(endpoints.map((endpoint) => [endpoint.url, endpoint.event_types])).toEqual(
+        WAZAPIN_EVENT_TYPES.map((type) => [`http://127.0.0.1:${port}/webhooks/wazapin/${type}`, [type]]),
+      );
+      // Created with one secret, so the app verifies them all with it.
+      expect(new Set(endpoints.map((endpoint) => endpoint.secret)).size).toBe(1);
       expect(wazapin.requests.filter((request) => request.url.endsWith('/test')).map((request) => request.status)).toEqual([202, 202, 202, 202, 202, 202]);
       expect(wazapin.requests.every((request) => request.authorized && request.organizationSlug === 'acme')).toBe(true);
     } finally {
@@ -81,11 +91,10 @@ describe('the sample app', () => {
       const response = await fetch(testUrl, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ event_type: 'template.status_update' }),
+        body: JSON.stringify({ event_type: 'contact.updated' }),
       });
       expect(response.status).toBe(202);
-      // Step 8 of the day, then this one.
-      await sample.waitFor(/Still serving[^]*TemplatesHandler\.onTemplateStatus +template order_confirmation \(id\) approved/);
+      await sample.waitFor(/Still serving[^]*ContactsHandler\.onContactUpdated +contact \w+ is now/);
     } finally {
       expect(await sample.stop('SIGTERM')).toBe(0);
     }

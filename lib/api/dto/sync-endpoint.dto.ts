@@ -1,5 +1,6 @@
 import { ArrayUnique, IsArray, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsWazapinEventTypeName } from '../validators/is-event-type-name.validator.js';
+import { IsWazapinWebhookSecret } from '../validators/is-webhook-secret.validator.js';
 import { IsWazapinWebhookUrl } from '../validators/is-webhook-url.validator.js';
 
 /** Input of `syncEndpoint`: the endpoint this app should have. */
@@ -23,4 +24,12 @@ export class SyncWazapinEndpointDto {
   @IsString()
   @MaxLength(1024)
   description?: string;
+
+  /**
+   * The signing secret to create the endpoint with (`whsec_…`), e.g. the one your other
+   * endpoints share. An endpoint that exists already keeps its own.
+   */
+  @IsOptional()
+  @IsWazapinWebhookSecret()
+  secret?: string;
 }
