@@ -29,7 +29,7 @@ export type { WazapinQueuedDelivery } from './queue/queued-delivery.js';
 export type * from './queue/wazapin-queue-failure.interface.js';
 export type * from './queue/wazapin-queue-options.interface.js';
 export type { WazapinWebhookReceipt } from './receiving/wazapin-webhook.receiver.js';
-export type { WazapinRedisConnection } from './redis/wazapin-redis-connection.js';
+export type * from './redis/wazapin-redis-connection.interface.js';
 export * from './signature/native-webhook-verifier.js';
 export * from './signature/svix-webhook-verifier.js';
 export * from './signature/webhook-headers.js';

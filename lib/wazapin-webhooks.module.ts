@@ -4,6 +4,7 @@ import type { WazapinApiOptions } from './api/interfaces/wazapin-api-options.int
 import { WAZAPIN_API_OPTIONS } from './api/wazapin-api.constants.js';
 import { WazapinEndpointRegistrar } from './api/wazapin-endpoint.registrar.js';
 import { WazapinWebhooksApiService } from './api/wazapin-webhooks-api.service.js';
+import { WazapinEventEmitter } from './events/wazapin-event-emitter.js';
 import { WazapinEventDispatcher } from './events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from './events/wazapin-handler.explorer.js';
 import { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
@@ -50,6 +51,7 @@ import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js
         config.options.idempotency?.store ?? new InMemoryIdempotencyStore({ maxEntries: config.idempotencyMaxEntries }),
     },
     WazapinHandlerExplorer,
+    WazapinEventEmitter,
     WazapinEventDispatcher,
     WebhookRequestVerifier,
     BodyReadFailureHandler,

@@ -1,10 +1,9 @@
-import { Injectable, Logger, Optional } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Injectable, Logger } from '@nestjs/common';
 import { errorMessage, errorStack } from '../utils/error-message.js';
 import { printable } from '../utils/printable.js';
 import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
 import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
-import { emitSafely } from './emit-safely.js';
+import { WazapinEventEmitter } from './wazapin-event-emitter.js';
 import { WazapinHandlerTimeoutError } from './wazapin-handler-timeout.error.js';
 import type { WazapinHandler } from './wazapin-handler.interface.js';
 import type { WazapinEvent } from './wazapin-event.interface.js';
@@ -27,7 +26,7 @@ export class WazapinEventDispatcher {
   constructor(
     private readonly config: WazapinWebhooksConfig,
     private readonly explorer: WazapinHandlerExplorer,
-    @Optional() private readonly emitter?: EventEmitter2,
+    private readonly events: WazapinEventEmitter,
   ) {}
 
   /**
@@ -68,7 +67,7 @@ export class WazapinEventDispatcher {
       `Handler ${handler} failed on ${printable(event.type)} delivery ${printable(event.id)}: ${errorMessage(error)}`,
       errorStack(error),
     );
-    emitSafely(this.emitter, this.logger, WazapinWebhookEvents.HandlerFailed, failure);
+    this.events.emit(WazapinWebhookEvents.HandlerFailed, failure);
   }
 
   /** Logged once per type (for the first few hundred types), so a storm of one does not flood the log. */

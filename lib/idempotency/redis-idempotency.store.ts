@@ -1,11 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { Cluster, Redis } from 'ioredis';
-import {
-  closeRedisClient,
-  createFailFastRedisClient,
-  type FailFastRedis,
-  type WazapinRedisConnection,
-} from '../redis/wazapin-redis-connection.js';
+import { closeRedisClient, createFailFastRedisClient, type FailFastRedis, type RedisClient } from '../redis/wazapin-redis-connection.js';
+import type { WazapinRedisClient, WazapinRedisConnection } from '../redis/wazapin-redis-connection.interface.js';
 import type { IdempotencyClaim, IdempotencyStore } from './idempotency-store.interface.js';
 
 /** Options of {@link RedisIdempotencyStore}. */
@@ -49,9 +44,9 @@ const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return red
  * })
  */
 export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShutdown {
-  /** The store's own connection: a `Cluster` when the store was given one. */
-  readonly client: Redis | Cluster;
   private readonly redis: FailFastRedis;
+  /** The connection, typed from ioredis. */
+  private readonly connection: RedisClient;
   private readonly keyPrefix: string;
 
   constructor(connection: WazapinRedisConnection, options: RedisIdempotencyStoreOptions = {}) {
@@ -61,7 +56,15 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     }
     this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.redis = createFailFastRedisClient(connection, commandTimeout, 'RedisIdempotencyStore');
-    this.client = this.redis.client;
+    this.connection = this.redis.client;
+  }
+
+  /**
+   * The store's own connection: an ioredis `Redis`, or a `Cluster` when the store was given one
+   * (typed loosely, so that apps without ioredis type-check; cast it to use its commands).
+   */
+  get client(): WazapinRedisClient {
+    return this.connection;
   }
 
   async claim(key: string, leaseSeconds: number): Promise<IdempotencyClaim> {
@@ -69,10 +72,10 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     const lease = Math.max(1, Math.ceil(leaseSeconds));
     await this.redis.connected();
     for (let tries = 0; tries < CLAIM_TRIES; tries++) {
-      if ((await this.client.set(redisKey, PROCESSING, 'EX', lease, 'NX')) === 'OK') {
+      if ((await this.connection.set(redisKey, PROCESSING, 'EX', lease, 'NX')) === 'OK') {
         return 'claimed';
       }
-      const value = await this.client.get(redisKey);
+      const value = await this.connection.get(redisKey);
       if (value === DONE) {
         return 'done';
       }
@@ -85,22 +88,22 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
 
   async complete(key: string, ttlSeconds: number): Promise<void> {
     await this.redis.connected();
-    await this.client.set(this.keyPrefix + key, DONE, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    await this.connection.set(this.keyPrefix + key, DONE, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
   }
 
   async isDone(key: string): Promise<boolean> {
     await this.redis.connected();
-    return (await this.client.get(this.keyPrefix + key)) === DONE;
+    return (await this.connection.get(this.keyPrefix + key)) === DONE;
   }
 
   async release(key: string): Promise<void> {
     await this.redis.connected();
-    await this.client.eval(RELEASE_SCRIPT, 1, this.keyPrefix + key, PROCESSING);
+    await this.connection.eval(RELEASE_SCRIPT, 1, this.keyPrefix + key, PROCESSING);
   }
 
   /** Closes the store's connection. */
   async close(): Promise<void> {
-    await closeRedisClient(this.client);
+    await closeRedisClient(this.connection);
   }
 
   /** Nest calls this when the app shuts down, after every handler has settled its claims. */

@@ -1,8 +1,7 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, Optional } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Job, Worker } from 'bullmq';
-import { emitSafely } from '../events/emit-safely.js';
+import { WazapinEventEmitter } from '../events/wazapin-event-emitter.js';
 import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from '../events/wazapin-handler.explorer.js';
 import { closeRedisClient, createRedisClient, type RedisClient } from '../redis/wazapin-redis-connection.js';
@@ -42,7 +41,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     private readonly dispatcher: WazapinEventDispatcher,
     private readonly explorer: WazapinHandlerExplorer,
     private readonly moduleRef: ModuleRef,
-    @Optional() private readonly emitter?: EventEmitter2,
+    private readonly events: WazapinEventEmitter,
   ) {}
 
   /** Starts once every handler is discovered. */
@@ -145,6 +144,6 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     this.logger.error(
       `Queued ${printable(event.type)} delivery ${printable(event.id)} failed after ${failure.attempts} attempt(s) and stays in the failed set: ${errorMessage(error)}`,
     );
-    emitSafely(this.emitter, this.logger, WazapinWebhookEvents.QueueJobFailed, failure);
+    this.events.emit(WazapinWebhookEvents.QueueJobFailed, failure);
   }
 }

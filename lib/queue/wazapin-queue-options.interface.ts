@@ -1,11 +1,35 @@
-import type { BackoffOptions, KeepJobs, WorkerOptions } from 'bullmq';
-import type { WazapinRedisConnection } from '../redis/wazapin-redis-connection.js';
+import type { WazapinRedisConnection } from '../redis/wazapin-redis-connection.interface.js';
 
-/** BullMQ worker settings the module lets through as they are (stall detection, rate limits, ...). */
-export type WazapinQueueWorkerOptions = Omit<
-  WorkerOptions,
-  'connection' | 'concurrency' | 'prefix' | 'autorun' | 'name' | 'useWorkerThreads'
->;
+// The types below mirror BullMQ's, so that an app without bullmq still type-checks against
+// this package's declarations.
+
+/** How long BullMQ waits before a rerun (BullMQ's `BackoffOptions`). */
+export interface WazapinQueueBackoff {
+  type: 'fixed' | 'exponential' | (string & {});
+  /** Milliseconds. */
+  delay?: number;
+  /** Share of the delay to randomise, 0 to 1. */
+  jitter?: number;
+}
+
+/** Finished jobs BullMQ keeps: all (`false`), none (`true`), the newest n, or by age in seconds and count (BullMQ's `KeepJobs`). */
+export type WazapinKeepJobs = boolean | number | { count: number } | { age: number; count?: number; limit?: number };
+
+/**
+ * Further BullMQ worker settings (BullMQ's `WorkerOptions`, less those the module sets), passed
+ * as they are: stall detection, lock renewal, rate limits, ...
+ */
+export interface WazapinQueueWorkerOptions {
+  lockDuration?: number;
+  lockRenewTime?: number;
+  stalledInterval?: number;
+  maxStalledCount?: number;
+  limiter?: { max: number; duration: number };
+  drainDelay?: number;
+  skipStalledCheck?: boolean;
+  skipLockRenewal?: boolean;
+  [setting: string]: unknown;
+}
 
 /** Settings of `dispatch: 'queue'`, BullMQ under the hood (install `bullmq` and `ioredis`). */
 export interface WazapinQueueOptions {
@@ -29,7 +53,7 @@ export interface WazapinQueueOptions {
    * Wait before each rerun: milliseconds of exponential backoff (doubling each time), or
    * BullMQ's backoff options. Default 2000 ms exponential (2 s, 4 s, ... about 17 min in all).
    */
-  backoff?: number | BackoffOptions;
+  backoff?: number | WazapinQueueBackoff;
   /** Jobs this instance runs at once. Default 10. */
   concurrency?: number;
   /**
@@ -48,10 +72,10 @@ export interface WazapinQueueOptions {
    */
   headers?: readonly string[];
   /** Completed jobs kept for inspection. Default: 24 h, at most 10,000. */
-  removeOnComplete?: boolean | number | KeepJobs;
+  removeOnComplete?: WazapinKeepJobs;
   /**
    * Jobs whose attempts are exhausted, kept with their error for a retry by hand. Default: 7 days,
    * at most 10,000 (BullMQ's `KeepJobs`); `false` keeps them for ever.
    */
-  removeOnFail?: boolean | number | KeepJobs;
+  removeOnFail?: WazapinKeepJobs;
 }

@@ -1,7 +1,6 @@
-import type { BackoffOptions, KeepJobs } from 'bullmq';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
-import type { WazapinQueueOptions, WazapinQueueWorkerOptions } from './wazapin-queue-options.interface.js';
-import type { WazapinRedisConnection } from '../redis/wazapin-redis-connection.js';
+import type { WazapinRedisConnection } from '../redis/wazapin-redis-connection.interface.js';
+import type { WazapinKeepJobs, WazapinQueueBackoff, WazapinQueueOptions, WazapinQueueWorkerOptions } from './wazapin-queue-options.interface.js';
 
 /** Queue settings with defaults applied. */
 export interface ResolvedWazapinQueueOptions {
@@ -9,22 +8,22 @@ export interface ResolvedWazapinQueueOptions {
   readonly name: string;
   readonly prefix?: string;
   readonly attempts: number;
-  readonly backoff: BackoffOptions;
+  readonly backoff: WazapinQueueBackoff;
   readonly concurrency: number;
   readonly worker: boolean;
   readonly workerOptions: WazapinQueueWorkerOptions;
   /** `queue.headers` as given, when given. */
   readonly headers?: readonly string[];
-  readonly removeOnComplete: boolean | number | KeepJobs;
-  readonly removeOnFail: boolean | number | KeepJobs;
+  readonly removeOnComplete: WazapinKeepJobs;
+  readonly removeOnFail: WazapinKeepJobs;
 }
 
 const DEFAULT_NAME = 'wazapin-webhooks';
 const DEFAULT_ATTEMPTS = 10;
 const DEFAULT_BACKOFF_MS = 2000;
 const DEFAULT_CONCURRENCY = 10;
-const DEFAULT_KEEP_COMPLETED: KeepJobs = { age: 24 * 3600, count: 10_000 };
-const DEFAULT_KEEP_FAILED: KeepJobs = { age: 7 * 24 * 3600, count: 10_000 };
+const DEFAULT_KEEP_COMPLETED: WazapinKeepJobs = { age: 24 * 3600, count: 10_000 };
+const DEFAULT_KEEP_FAILED: WazapinKeepJobs = { age: 7 * 24 * 3600, count: 10_000 };
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   const resolved = value ?? fallback;
@@ -34,7 +33,7 @@ function positiveInteger(name: string, value: number | undefined, fallback: numb
   return resolved;
 }
 
-function resolveBackoff(backoff: number | BackoffOptions | undefined): BackoffOptions {
+function resolveBackoff(backoff: number | WazapinQueueBackoff | undefined): WazapinQueueBackoff {
   const resolved = typeof backoff === 'object' ? backoff : { type: 'exponential', delay: backoff ?? DEFAULT_BACKOFF_MS };
   if (resolved.delay !== undefined && (!Number.isFinite(resolved.delay) || resolved.delay < 0)) {
     throw new WazapinConfigurationError(

@@ -1,14 +1,9 @@
 import { createRequire } from 'node:module';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
+import type { WazapinRedisConnection } from './wazapin-redis-connection.interface.js';
 
-/**
- * The Redis to use: an ioredis client or `Cluster`, ioredis options, or a `redis://` /
- * `rediss://` URL. From a client or a Cluster the module copies the settings (`duplicate()`) into
- * a connection of its own, tuned for its job and closed on shutdown, so your client's settings
- * and lifetime stay yours.
- */
-export type WazapinRedisConnection = Redis | Cluster | RedisOptions | string;
+export type { WazapinRedisConnection } from './wazapin-redis-connection.interface.js';
 
 /** A connection the module opened: to one Redis, or to a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -35,6 +30,10 @@ function loadRedisClass(feature: string): RedisClass {
 
 function isRedisClient(connection: WazapinRedisConnection): connection is RedisClient {
   return typeof connection === 'object' && typeof (connection as Partial<RedisClient>).duplicate === 'function';
+}
+
+function isRedisOptions(connection: WazapinRedisConnection): connection is RedisOptions & { url?: unknown } {
+  return typeof connection === 'object' && !isRedisClient(connection);
 }
 
 /** Whether `connection` is an ioredis `Cluster`. */
@@ -68,14 +67,18 @@ export function createRedisClient(connection: WazapinRedisConnection, tuning: Re
     return duplicateCluster(connection, tuning);
   }
   if (isRedisClient(connection)) {
-    return connection.duplicate(tuning);
+    // Not a Cluster, so a Redis: ioredis types `isCluster` as a plain boolean on both.
+    return (connection as Redis).duplicate(tuning);
   }
   const Redis = loadRedisClass(feature);
   if (typeof connection === 'string') {
     return new Redis(connection, tuning);
   }
+  if (!isRedisOptions(connection)) {
+    throw new WazapinConfigurationError(`WazapinWebhooksModule: ${feature} needs a Redis URL, ioredis options or an ioredis client`);
+  }
   // BullMQ's connection options may carry a `url`, which ioredis takes only as an argument.
-  const { url, ...options } = connection as RedisOptions & { url?: unknown };
+  const { url, ...options } = connection;
   return typeof url === 'string' ? new Redis(url, { ...options, ...tuning }) : new Redis({ ...options, ...tuning });
 }
 

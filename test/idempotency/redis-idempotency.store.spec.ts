@@ -84,7 +84,7 @@ describeIf(redisMissing)('RedisIdempotencyStore', () => {
     const client = new Redis(redis.url, { connectionName: 'app-client' });
     const s = new RedisIdempotencyStore(client, { keyPrefix: prefix });
     expect(await s.claim('delivery:client', 60)).toBe('claimed');
-    expect(await s.client.client('GETNAME')).toBe('app-client');
+    expect(await (s.client as Redis).client('GETNAME')).toBe('app-client');
     expect(s.client).not.toBe(client);
     await s.close();
     expect(s.client.status).toBe('end');
