@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageDirectory } from '../utils/commonjs-scope.cjs';
 
 const PACKAGE_NAME = 'nestjs-wazapin-webhooks';
 
@@ -9,7 +9,7 @@ const PACKAGE_NAME = 'nestjs-wazapin-webhooks';
  * is found the same way whether the bin runs from `dist/` or from a development build.
  */
 export function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
+  let dir = packageDirectory;
   for (;;) {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {

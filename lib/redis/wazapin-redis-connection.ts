@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { packageRequire } from '../utils/commonjs-scope.cjs';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 import type { WazapinRedisConnection } from './wazapin-redis-connection.interface.js';
 
@@ -20,7 +20,7 @@ type RedisClass = new (...args: [string, RedisOptions] | [RedisOptions]) => Redi
 
 function loadRedisClass(feature: string): RedisClass {
   try {
-    return (createRequire(import.meta.url)('ioredis') as { Redis: RedisClass }).Redis;
+    return (packageRequire('ioredis') as { Redis: RedisClass }).Redis;
   } catch {
     throw new WazapinConfigurationError(
       `WazapinWebhooksModule: ${feature} needs the ioredis package (5.x or 6.x). Install it with \`npm install ioredis\`.`,

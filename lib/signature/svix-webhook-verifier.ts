@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { createRequire } from 'node:module';
+import { packageRequire } from '../utils/commonjs-scope.cjs';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 import { splitWebhookSecrets, decodeWebhookSecrets } from './webhook-secret.js';
 import type { WebhookSignatureHeaders } from './webhook-headers.js';
@@ -20,7 +20,7 @@ type SvixWebhookClass = new (secret: string) => SvixWebhook;
 
 function loadSvix(): SvixWebhookClass {
   try {
-    return (createRequire(import.meta.url)('svix') as { Webhook: SvixWebhookClass }).Webhook;
+    return (packageRequire('svix') as { Webhook: SvixWebhookClass }).Webhook;
   } catch {
     throw new WazapinConfigurationError(
       'WazapinWebhooksModule: verifier "svix" needs the svix package (1.x). Install it with `npm install svix@1`, or use the default "native" verifier.',

@@ -8,7 +8,7 @@ describe('wazapin-webhooks', () => {
 
   it('is the package bin', () => {
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
-    expect(manifest.bin).toEqual({ 'wazapin-webhooks': './dist/cli/main.js' });
+    expect(manifest.bin).toEqual({ 'wazapin-webhooks': './dist/esm/cli/main.js' });
     expect(readFileSync(join(ROOT, 'lib', 'cli', 'main.ts'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
   });
 

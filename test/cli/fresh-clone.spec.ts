@@ -24,7 +24,7 @@ describe('wazapin-webhooks in a fresh clone', () => {
   });
 
   it('runs right after npm ci', async () => {
-    expect(existsSync(join(clone, 'dist', 'cli', 'main.js'))).toBe(true);
+    expect(existsSync(join(clone, 'dist', 'esm', 'cli', 'main.js'))).toBe(true);
     const { stdout } = await run('npx', ['--offline', 'wazapin-webhooks', '--help'], { cwd: clone, timeout: 60_000 });
     expect(stdout).toMatch(/^Usage: wazapin-webhooks <command> \[options\]/);
   });

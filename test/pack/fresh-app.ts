@@ -18,23 +18,26 @@ export async function run(command: string, args: string[], options: { cwd: strin
   }
 }
 
-/** A fresh app generated in a temp folder, as a user would write it. */
+/** A fresh app generated in a temp folder, as a team would have it. */
 export interface FreshAppSpec {
   /** Folder name and label. */
   name: string;
-  /** `module`: ESM output; `commonjs`: CommonJS output, loading this ESM package with `require()`. */
+  /**
+   * `module`: an ESM app (`"type": "module"`, TypeScript `module: nodenext`, imports ending in
+   * `.js`), as Nest 12's starter; `commonjs`: a CommonJS app on `module: commonjs`, imports without
+   * extensions, and Jest's `ts-jest` preset, as Nest 11's starter.
+   */
   moduleType: 'module' | 'commonjs';
   /** The app's own dependencies, from the npm registry. */
   dependencies: Record<string, string>;
+  /** Its dev dependencies. Without `typescript`, this repo's compiler compiles it. */
+  devDependencies?: Record<string, string>;
 }
 
-/**
- * The app's sources: the same for both module systems, as a Nest app on `module: nodenext`
- * writes them. The handler is typed, and the `@ts-expect-error` line fails the compile if the
- * package's types are missing or loose.
- */
-const SOURCES: Record<string, string> = {
-  'src/messages.handler.ts': `import { Injectable } from '@nestjs/common';
+/** The app's sources; `ext` is how its imports end. The `@ts-expect-error` line fails the compile if the package's types are missing or loose. */
+function sources(ext: string): Record<string, string> {
+  return {
+    'src/messages.handler.ts': `import { Injectable } from '@nestjs/common';
 import { OnWazapinEvent, type WazapinEvent } from 'nestjs-wazapin-webhooks';
 
 @Injectable()
@@ -48,10 +51,10 @@ export class MessagesHandler {
   }
 }
 `,
-  'src/app.module.ts': `import { Module } from '@nestjs/common';
+    'src/app.module.ts': `import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { WazapinWebhooksModule } from 'nestjs-wazapin-webhooks';
-import { MessagesHandler } from './messages.handler.js';
+import { MessagesHandler } from './messages.handler${ext}';
 
 @Module({
   imports: [
@@ -66,9 +69,9 @@ import { MessagesHandler } from './messages.handler.js';
 })
 export class AppModule {}
 `,
-  'src/main.ts': `import { NestFactory } from '@nestjs/core';
+    'src/main.ts': `import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
-import { AppModule } from './app.module.js';
+import { AppModule } from './app.module${ext}';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule, { rawBody: true, logger: ['error', 'warn'] });
@@ -79,8 +82,8 @@ async function bootstrap(): Promise<void> {
 }
 void bootstrap();
 `,
-  'src/kit-check.ts': `import { createWazapinTestingModule } from 'nestjs-wazapin-webhooks/testing';
-import { MessagesHandler } from './messages.handler.js';
+    'src/kit-check.ts': `import { createWazapinTestingModule } from 'nestjs-wazapin-webhooks/testing';
+import { MessagesHandler } from './messages.handler${ext}';
 
 async function main(): Promise<void> {
   const wazapin = await createWazapinTestingModule({ providers: [MessagesHandler] });
@@ -90,44 +93,85 @@ async function main(): Promise<void> {
 }
 void main();
 `,
-};
+  };
+}
 
-/** Writes the app, installs its dependencies and the tarball, and compiles it with this repo's tsc. */
+/** An e2e spec as a Nest 11 app's `test/` holds one: it imports the app's module and the testing kit. */
+const E2E_SPEC = `import { NestFactory } from '@nestjs/core';
+import { createWazapinTestingModule, deliverWazapinEvent, generateWazapinSecret } from 'nestjs-wazapin-webhooks/testing';
+import { AppModule } from '../src/app.module';
+import { MessagesHandler } from '../src/messages.handler';
+
+describe('AppModule (e2e)', () => {
+  it('handles a signed delivery', async () => {
+    const secret = generateWazapinSecret();
+    process.env.WAZAPIN_WEBHOOK_SECRET = secret;
+    const app = await NestFactory.create(AppModule, { rawBody: true, logger: false });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+      const result = await deliverWazapinEvent({ url: \`\${url}/webhooks/wazapin\`, secret, type: 'message.new' });
+      expect(result.status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('runs the handler through the testing kit', async () => {
+    const wazapin = await createWazapinTestingModule({ providers: [MessagesHandler] });
+    try {
+      const result = await wazapin.deliver('message.new', { from_phone: '6280000000013' });
+      expect(result.status).toBe(200);
+    } finally {
+      await wazapin.close();
+    }
+  });
+});
+`;
+
+/** TypeScript settings of the app: strict, and its dependencies' declarations checked too. */
+function tsconfig(spec: FreshAppSpec): object {
+  const common = {
+    target: 'es2022',
+    strict: true,
+    skipLibCheck: false,
+    experimentalDecorators: true,
+    emitDecoratorMetadata: true,
+    outDir: 'dist',
+    types: ['node', ...(spec.moduleType === 'commonjs' ? ['jest'] : [])],
+  };
+  return {
+    compilerOptions:
+      spec.moduleType === 'module' ? { ...common, module: 'nodenext', moduleResolution: 'nodenext', rootDir: 'src' } : { ...common, module: 'commonjs' },
+    include: ['src'],
+  };
+}
+
+/** Writes the app, installs its dependencies and the tarball, and compiles it with its TypeScript (else this repo's). */
 export async function createFreshApp(parent: string, spec: FreshAppSpec, tarball: string): Promise<string> {
   const dir = join(parent, spec.name);
   mkdirSync(join(dir, 'src'), { recursive: true });
+  const commonjs = spec.moduleType === 'commonjs';
   const manifest = {
     name: spec.name,
     private: true,
-    ...(spec.moduleType === 'module' ? { type: 'module' } : {}),
+    ...(commonjs ? {} : { type: 'module' }),
     dependencies: { ...spec.dependencies, 'nestjs-wazapin-webhooks': `file:${tarball}` },
+    devDependencies: spec.devDependencies ?? {},
+    ...(commonjs ? { scripts: { 'test:e2e': 'jest' }, jest: { preset: 'ts-jest', testEnvironment: 'node', testRegex: '.e2e-spec.ts$' } } : {}),
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileSync(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        target: 'es2022',
-        strict: true,
-        experimentalDecorators: true,
-        emitDecoratorMetadata: true,
-        skipLibCheck: true,
-        outDir: 'dist',
-        rootDir: 'src',
-        // This repo's Node types, so the app needs no @types/node of its own.
-        typeRoots: [join(ROOT, 'node_modules', '@types')],
-        types: ['node'],
-      },
-      include: ['src'],
-    }),
-  );
-  for (const [file, source] of Object.entries(SOURCES)) {
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig(spec), null, 2));
+  for (const [file, source] of Object.entries(sources(commonjs ? '' : '.js'))) {
     writeFileSync(join(dir, file), source);
   }
+  if (commonjs) {
+    mkdirSync(join(dir, 'test'));
+    writeFileSync(join(dir, 'test', 'app.e2e-spec.ts'), E2E_SPEC);
+  }
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], { cwd: dir, timeout: 8 * 60_000 });
-  await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { cwd: dir });
+  const tsc = spec.devDependencies?.typescript ? join(dir, 'node_modules', 'typescript', 'bin', 'tsc') : join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  await run(process.execPath, [tsc, '-p', dir], { cwd: dir });
   return dir;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deliverWazapinEvent, generateWazapinSecret } from '../../lib/testing/index.js';
@@ -17,8 +17,10 @@ const APPS: FreshAppSpec[] = [
       'reflect-metadata': '^0.2.0',
       rxjs: '^7.8.0',
     },
+    devDependencies: { '@types/node': '^20.19.0', '@types/express': '^5.0.0' },
   },
   {
+    // As Nest 11's starter has it: CommonJS, TypeScript 5.7, Jest's ts-jest preset.
     name: 'nest11-cjs-app',
     moduleType: 'commonjs',
     dependencies: {
@@ -28,6 +30,14 @@ const APPS: FreshAppSpec[] = [
       '@nestjs/platform-express': '^11.0.0',
       'reflect-metadata': '^0.2.0',
       rxjs: '^7.8.0',
+    },
+    devDependencies: {
+      typescript: '~5.7.3',
+      jest: '^29.7.0',
+      'ts-jest': '^29.2.5',
+      '@types/jest': '^29.5.14',
+      '@types/node': '^20.19.0',
+      '@types/express': '^5.0.0',
     },
   },
 ];
@@ -58,18 +68,34 @@ describe('the packed package in fresh apps', () => {
   }, 10 * 60_000);
 
   afterAll(() => {
-    if (work) {
+    if (work && !process.env.KEEP_PACK) {
       rmSync(work, { recursive: true, force: true });
     }
   });
 
-  it('ships the built entry points, types and bin, and no sources or tests', () => {
+  it('ships both builds with their types, the bin and the license, and no sources, tests or source maps', () => {
     const paths = packed.map((file) => file.path);
-    for (const entry of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/cli/main.js', 'README.md', 'package.json']) {
+    for (const build of ['esm', 'cjs']) {
+      for (const file of ['index.js', 'index.d.ts', 'testing/index.js', 'testing/index.d.ts']) {
+        expect(paths).toContain(`dist/${build}/${file}`);
+      }
+    }
+    for (const entry of ['dist/cjs/package.json', 'dist/esm/cli/main.js', 'README.md', 'LICENSE', 'package.json']) {
       expect(paths).toContain(entry);
     }
     expect(paths.filter((path) => !path.startsWith('dist/') && !['README.md', 'package.json', 'LICENSE'].includes(path))).toEqual([]);
-    expect(paths.filter((path) => /\.ts$/.test(path) && !path.endsWith('.d.ts'))).toEqual([]);
+    expect(paths.filter((path) => /\.[cm]?ts$/.test(path) && !/\.d\.[cm]?ts$/.test(path))).toEqual([]);
+    expect(paths.filter((path) => path.endsWith('.map'))).toEqual([]);
+  });
+
+  it('loads from CommonJS without import.meta, whatever Node version requires it', () => {
+    const cjs = packed.map((file) => file.path).filter((path) => path.startsWith('dist/cjs/') && /\.c?js$/.test(path));
+    expect(cjs.length).toBeGreaterThan(50);
+    const dir = apps.get('nest11-cjs-app') as string;
+    for (const path of cjs) {
+      const code = readFileSync(join(dir, 'node_modules', 'nestjs-wazapin-webhooks', path), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+      expect({ path, importMeta: code.includes('import.meta'), esmSyntax: /^(?:import|export) /m.test(code) }).toEqual({ path, importMeta: false, esmSyntax: false });
+    }
   });
 
   describe.each(APPS)('$name', (spec) => {
@@ -82,6 +108,16 @@ describe('the packed package in fresh apps', () => {
       );
       const installed = JSON.parse(readFileSync(join(dir(), 'node_modules', '@nestjs', 'core', 'package.json'), 'utf8')) as { version: string };
       expect(installed.version).toMatch(spec.name.startsWith('nest12') ? /^12\./ : /^11\./);
+      const compiler = spec.devDependencies?.typescript ? dir() : ROOT;
+      const typescript = JSON.parse(readFileSync(join(compiler, 'node_modules', 'typescript', 'package.json'), 'utf8')) as { version: string };
+      expect(typescript.version).toMatch(spec.moduleType === 'commonjs' ? /^5\.7\./ : /^6\./);
+    });
+
+    it('compiled strictly, its dependencies\' declarations checked (skipLibCheck: false), without the optional peers installed', () => {
+      expect(JSON.parse(readFileSync(join(dir(), 'tsconfig.json'), 'utf8'))).toMatchObject({ compilerOptions: { strict: true, skipLibCheck: false } });
+      for (const peer of ['ioredis', 'bullmq', '@nestjs/bullmq', 'svix', '@nestjs/testing']) {
+        expect({ peer, installed: existsSync(join(dir(), 'node_modules', peer)) }).toEqual({ peer, installed: false });
+      }
     });
 
     it('boots and hands a signed delivery to the typed handler', async () => {
@@ -113,6 +149,13 @@ describe('the packed package in fresh apps', () => {
       expect(kit.stdout).toMatch(/^KIT 200$/m);
       expect(kit.stdout).toMatch(/^HANDLED \{.*"from":"6280000000011"\}$/m);
     });
+
+    if (spec.moduleType === 'commonjs') {
+      it("passes an e2e spec that imports the app's module and the testing kit, under Jest's ts-jest preset", async () => {
+        const { stdout, stderr } = await run('npm', ['run', 'test:e2e', '--', '--ci'], { cwd: dir(), timeout: 120_000 });
+        expect(`${stdout}${stderr}`).toMatch(/Tests: +2 passed, 2 total/);
+      }, 150_000);
+    }
 
     it('links the wazapin-webhooks bin', async () => {
       const { stdout } = await run(join(dir(), 'node_modules', '.bin', 'wazapin-webhooks'), ['--version'], { cwd: dir() });
