@@ -20,10 +20,24 @@ export function errorMessage(error: unknown): string {
   }
 }
 
-/** The stack of a thrown Error, for logs; `undefined` for anything else or when reading it throws. */
+/** Where V8's stack trace leaves the error's own text for its frames. */
+const FIRST_FRAME = '\n    at ';
+
+/**
+ * The stack of a thrown Error, for logs; `undefined` for anything else or when reading it
+ * throws. Its first part repeats the message, which may quote a request: that part is escaped
+ * as {@link printable}, and the frames keep their line breaks.
+ */
 export function errorStack(error: unknown): string | undefined {
   try {
-    return error instanceof Error && typeof error.stack === 'string' ? error.stack : undefined;
+    if (!(error instanceof Error) || typeof error.stack !== 'string') {
+      return undefined;
+    }
+    const { stack } = error;
+    const frames = stack.indexOf(FIRST_FRAME);
+    const header = frames === -1 ? stack : stack.slice(0, frames);
+    const rest = frames === -1 ? '' : stack.slice(frames);
+    return printable(header, 1000) + rest.split('\n').map((line) => printable(line, 1000)).join('\n');
   } catch {
     return undefined;
   }

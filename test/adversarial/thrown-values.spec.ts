@@ -27,6 +27,7 @@ const HOSTILE: [string, () => unknown][] = [
   ['null', () => null],
   ['a symbol', () => Symbol('thrown')],
   ['a string with a forged log line', () => 'boom\n[Nest] 1 - ERROR forged \u001b[31mred'],
+  ['an Error whose message forges a log line', () => new Error('boom\n[Nest] 1 - LOG [Auth] forged \u001b[31mred')],
   ['an object whose toString throws', () => ({ toString: () => { throw new Error('no toString'); } })],
   [
     'a Proxy that throws on every trap',
@@ -122,6 +123,8 @@ describe('thrown values and throwing listeners', () => {
       await waitUntil('the retry to run the handler', () => state.hostileRuns === 2);
       expect(crashes).toEqual([]);
       expect(app.logger.lines.every((line) => !/\n|\u001b/.test(line.message))).toBe(true);
+      // The stack repeats the message: it is escaped there too, frames on their own lines.
+      expect(app.logger.stacks.every((stack) => !/\u001b|\n\[Nest\]/.test(stack))).toBe(true);
     });
 
     it('inline: 500, then the retry runs it (the claim is not left held)', async () => {

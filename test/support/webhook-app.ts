@@ -11,11 +11,16 @@ export const ADAPTERS: AdapterName[] = ['express', 'fastify'];
 /** A logger that keeps every line, so tests can assert what the module logged. */
 export class RecordingLogger implements LoggerService {
   readonly lines: { level: string; message: string }[] = [];
+  /** Stack traces passed with error lines. */
+  readonly stacks: string[] = [];
   log(message: unknown) {
     this.lines.push({ level: 'log', message: String(message) });
   }
-  error(message: unknown) {
+  error(message: unknown, stack?: unknown) {
     this.lines.push({ level: 'error', message: String(message) });
+    if (typeof stack === 'string') {
+      this.stacks.push(stack);
+    }
   }
   warn(message: unknown) {
     this.lines.push({ level: 'warn', message: String(message) });

@@ -44,3 +44,21 @@ describe('errorMessage', () => {
     expect(errorMessage(new Error('bad id x\n[forged]'))).toBe('bad id x\\x0a[forged]');
   });
 });
+
+describe('errorStack', () => {
+  it('escapes the message the stack repeats, and keeps the frames on their lines', () => {
+    const error = new Error('unknown command: hi\n[Nest] 1  - LOG [Auth] admin logged in \u001b[32m');
+    const stack = errorStack(error)!;
+    const [header, ...frames] = stack.split('\n');
+
+    expect(header).toBe('Error: unknown command: hi\\x0a[Nest] 1  - LOG [Auth] admin logged in \\x1b[32m');
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.every((frame) => frame.startsWith('    at '))).toBe(true);
+    expect(stack).not.toMatch(/\u001b/);
+  });
+
+  it('is undefined for what is not an Error', () => {
+    expect(errorStack('a string')).toBeUndefined();
+    expect(errorStack({ stack: 'fake' })).toBeUndefined();
+  });
+});
