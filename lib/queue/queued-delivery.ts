@@ -46,15 +46,17 @@ export function fromQueuedDelivery(job: WazapinQueuedDelivery): WazapinEvent {
 
 /**
  * The job id of a delivery, the same on every instance, so a duplicate cannot be enqueued twice:
- * `dlv_<delivery id>`, or `dlvh_<base64url SHA-256 of the id>` for an id longer than 128
- * characters or holding a `:`. Never the raw id: BullMQ keeps a job under `<prefix>:<queue>:<job
+ * `dlv_<delivery id>~<event type>`, or `dlvh_<base64url SHA-256 of both>` for an id longer than
+ * 128 characters or holding a `:`. Never the raw id: BullMQ keeps a job under `<prefix>:<queue>:<job
  * id>` beside its own keys (`…:wait`, `…:meta`, …), which an id such as `wait` would overwrite,
- * and a `:` would let an id reach the keys of another job. The two prefixes differ, so the forms
- * never meet, and neither is an integer, which BullMQ refuses.
+ * and a `:` would let an id reach the keys of another job. The type is in it as in the dedupe key
+ * (a replay to another type's path must not stand for the genuine delivery), last, after a `~`
+ * that no type holds. The two prefixes differ, so the forms never meet, and neither is an
+ * integer, which BullMQ refuses.
  */
-export function deliveryJobId(deliveryId: string): string {
+export function deliveryJobId(deliveryId: string, type: string): string {
   if (deliveryId.length > MAX_READABLE_ID_LENGTH || deliveryId.includes(':')) {
-    return `dlvh_${createHash('sha256').update(deliveryId).digest('base64url')}`;
+    return `dlvh_${createHash('sha256').update(`${type}\u0000${deliveryId}`).digest('base64url')}`;
   }
-  return `dlv_${deliveryId}`;
+  return `dlv_${deliveryId}~${type}`;
 }

@@ -93,7 +93,7 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
       if (this.redis.client.status !== 'ready') {
         throw new Error(`Redis connection is ${this.redis.client.status}`);
       }
-      await this.queue.add(event.type, data, { jobId: deliveryJobId(event.id) });
+      await this.queue.add(event.type, data, { jobId: deliveryJobId(event.id, event.type) });
     } catch (error) {
       // Checked on failure only, so a delivery that is queued is serialised once, by BullMQ.
       if (!serialises(data)) {

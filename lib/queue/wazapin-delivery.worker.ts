@@ -133,7 +133,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     const handled = new Set(job.data.handled);
     const failure: WazapinQueueJobFailure = {
       event,
-      jobId: job.id ?? deliveryJobId(event.id),
+      jobId: job.id ?? deliveryJobId(event.id, event.type),
       attempts: job.attemptsMade,
       error,
       failedHandlers: this.explorer

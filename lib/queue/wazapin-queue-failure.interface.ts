@@ -7,8 +7,8 @@ import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 export interface WazapinQueueJobFailure {
   readonly event: WazapinEvent;
   /**
-   * The BullMQ job id: `dlv_<delivery id>`, or `dlvh_<base64url SHA-256 of the delivery id>` when
-   * the id is longer than 128 characters or holds a `:`.
+   * The BullMQ job id: `dlv_<delivery id>~<event type>`, or `dlvh_<base64url SHA-256 of both>`
+   * when the id is longer than 128 characters or holds a `:`.
    */
   readonly jobId: string;
   /** Attempts made. */

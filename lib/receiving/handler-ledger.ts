@@ -13,8 +13,8 @@ const NONE: ReadonlySet<string> = new Set();
  * Which handlers of an `inline` delivery already succeeded on an earlier attempt, so the
  * platform's retry after a partial failure runs only the others (a wildcard audit does not run
  * twice). Kept in the dedupe store, keyed by the delivery id, so a retry reaching another
- * instance knows too: an attempt where some handlers failed marks the delivery `partial:<id>`
- * and each handler that succeeded `handled:<id>:<handler>`. On the way in, a delivery with two
+ * instance knows too: an attempt where some handlers failed marks the delivery
+ * `partial:<type>:<id>` and each handler that succeeded `handled:<type>:<id>:<handler>`. On the way in, a delivery with two
  * or more handlers costs one lookup of its `partial:` key, and the handler keys are read only
  * when that is set. Needs a store with `isDone`; without it, or when the store fails, every
  * handler runs again (at least once).
@@ -36,10 +36,10 @@ export class HandlerLedger {
       return NONE;
     }
     try {
-      if (!(await this.store.isDone(partialKey(event.id)))) {
+      if (!(await this.store.isDone(partialKey(event)))) {
         return NONE;
       }
-      const done = await Promise.all(names.map((name) => this.store.isDone!(handledKey(event.id, name))));
+      const done = await Promise.all(names.map((name) => this.store.isDone!(handledKey(event, name))));
       return new Set(names.filter((_, index) => done[index]));
     } catch (error) {
       this.logger.warn(`Could not read which handlers of a delivery succeeded before, so all run again: ${errorMessage(error)}`);
@@ -56,8 +56,8 @@ export class HandlerLedger {
     }
     const ttl = this.config.idempotencyTtlSeconds;
     try {
-      await Promise.all(succeeded.map((name) => this.store.complete(handledKey(event.id, name), ttl)));
-      await this.store.complete(partialKey(event.id), ttl);
+      await Promise.all(succeeded.map((name) => this.store.complete(handledKey(event, name), ttl)));
+      await this.store.complete(partialKey(event), ttl);
     } catch (error) {
       this.logger.warn(`Could not record which handlers of a delivery succeeded, so a retry runs them again: ${errorMessage(error)}`);
     }
@@ -68,10 +68,11 @@ export class HandlerLedger {
   }
 }
 
-function partialKey(deliveryId: string): string {
-  return `partial:${deliveryId}`;
+/** Keyed as the delivery's claim is: by its type and id. */
+function partialKey(event: WazapinEvent): string {
+  return `partial:${event.type}:${event.id}`;
 }
 
-function handledKey(deliveryId: string, handler: string): string {
-  return `handled:${deliveryId}:${handler}`;
+function handledKey(event: WazapinEvent, handler: string): string {
+  return `handled:${event.type}:${event.id}:${handler}`;
 }

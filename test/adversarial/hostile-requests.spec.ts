@@ -12,12 +12,19 @@ import { ADAPTERS, startTestApp, type AdapterName, type TestApp } from '../suppo
  */
 const secret = generateWazapinSecret();
 const handled: WazapinEvent[] = [];
+/** Types whose next event fails once. */
+const failNext: string[] = [];
 
 @Injectable()
 class Everything {
   @OnWazapinEvent('*')
   record(event: WazapinEvent) {
     handled.push(event);
+    const index = failNext.indexOf(event.type);
+    if (index !== -1) {
+      failNext.splice(index, 1);
+      throw new Error(`${event.type} failing once`);
+    }
   }
 }
 
@@ -44,6 +51,7 @@ describe.each(ADAPTERS)('hostile requests on %s', (adapter: AdapterName) => {
 
   beforeEach(() => {
     handled.length = 0;
+    failNext.length = 0;
   });
   afterEach(async () => {
     await t.close();
@@ -189,6 +197,25 @@ describe.each(ADAPTERS)('hostile requests on %s', (adapter: AdapterName) => {
       expectRouteError(response, 400, /not an event type name/);
       expect(handled).toEqual([]);
       expect(controlLines()).toEqual([]);
+    });
+
+    it('a captured delivery replayed to another type\'s path does not take the genuine delivery\'s claim', async () => {
+      await boot();
+      failNext.push('message.new');
+      const signed = signWazapinDelivery({ secret, body: { message_id: 'm_replayed', direction: 'inbound' } });
+      const post = (path: string) => t.post({ ...signed.headers, 'content-type': 'application/json' }, signed.body, path);
+
+      expect((await post('/webhooks/wazapin/message.new')).status).toBe(500);
+      // The replay is signed, so it is handled, as the type its path names.
+      expect((await post('/webhooks/wazapin/template.status_update')).status).toBe(200);
+      // The platform's retry is still the genuine delivery, not a duplicate.
+      const retry = await post('/webhooks/wazapin/message.new');
+      expect(retry).toMatchObject({ status: 200, json: { received: true } });
+      expect(handled.map((event) => `${event.type} ${event.id}`)).toEqual([
+        `message.new ${signed.id}`,
+        `template.status_update ${signed.id}`,
+        `message.new ${signed.id}`,
+      ]);
     });
 
     it('a delivery id with control characters is logged escaped', async () => {

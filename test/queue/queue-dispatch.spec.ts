@@ -24,6 +24,8 @@ import { deferred, startTestApp, type TestApp } from '../support/webhook-app.js'
 const secret = generateWazapinSecret();
 const QUEUE = 'wazapin-webhooks';
 const ROUTE = '/webhooks/wazapin/message.status_update';
+/** The job id of a delivery posted to ROUTE, as the README states the scheme. */
+const jobId = (id: string) => `dlv_${id}~message.status_update`;
 const statusUpdate = (messageId: string) => ({ message_id: messageId, conversation_id: 'conv_1', status: 'delivered', organization_id: 'org_1' });
 
 /** What the handlers of the apps under test did; reset before each test. */
@@ -94,7 +96,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     return app;
   };
   const deliver = (app: TestApp, id: string) => app.deliver({ secret, id, body: statusUpdate(`wamid-${id}`) }, ROUTE);
-  const stateOf = (id: string) => inspect.getJobState(`dlv_${id}`);
+  const stateOf = (id: string) => inspect.getJobState(jobId(id));
 
   beforeAll(async () => {
     redis = await useRedis();
@@ -115,11 +117,11 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     await redis.close();
   });
 
-  it('acknowledges once the job is in Redis under dlv_<delivery id>, then a worker runs the handlers', async () => {
+  it('acknowledges once the job is in Redis under dlv_<delivery id>~<type>, then a worker runs the handlers', async () => {
     const app = await boot();
     const response = await deliver(app, 'msg_queued');
     expect(response).toMatchObject({ status: 200, json: { received: true } });
-    const job = await inspect.getJob('dlv_msg_queued');
+    const job = await inspect.getJob(jobId('msg_queued'));
     expect(job?.data).toMatchObject({ id: 'msg_queued', type: 'message.status_update', payload: statusUpdate('wamid-msg_queued') });
 
     await waitUntil('the job to complete', async () => (await stateOf('msg_queued')) === 'completed');
@@ -137,14 +139,14 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     expect(await inspect.getJobCountByTypes('waiting', 'active', 'completed', 'delayed')).toBe(1);
   });
 
-  it('keeps a job under dlv_<delivery id>, or dlvh_<SHA-256 of it> for an id with a colon or over 128 characters', async () => {
+  it('keeps a job under dlv_<delivery id>~<type>, or dlvh_<SHA-256 of both> for an id with a colon or over 128 characters', async () => {
     const app = await boot({ worker: false });
     const ids = ['12345', 'a:b', 'm'.repeat(128), 'm'.repeat(129)];
     for (const id of ids) {
       expect((await deliver(app, id)).status).toBe(200);
     }
-    const digest = (id: string) => `dlvh_${createHash('sha256').update(id).digest('base64url')}`;
-    const jobIds = ['dlv_12345', digest('a:b'), `dlv_${'m'.repeat(128)}`, digest('m'.repeat(129))];
+    const digest = (id: string) => `dlvh_${createHash('sha256').update(`message.status_update\u0000${id}`).digest('base64url')}`;
+    const jobIds = [jobId('12345'), digest('a:b'), jobId('m'.repeat(128)), digest('m'.repeat(129))];
     expect(await Promise.all(jobIds.map(async (jobId) => (await inspect.getJob(jobId))?.data.id))).toEqual(ids);
   });
 
@@ -180,7 +182,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     for (const family of ['svix', 'webhook'] as const) {
       const signed = signWazapinDelivery({ secret, id: `msg_${family}_headers`, body: statusUpdate(`wamid-${family}`), headers: family });
       expect((await app.post({ ...signed.headers, ...extra }, signed.body, ROUTE)).status).toBe(200);
-      const job = await redisClient.hgetall(`${prefix}:${QUEUE}:dlv_msg_${family}_headers`);
+      const job = await redisClient.hgetall(`${prefix}:${QUEUE}:${jobId(`msg_${family}_headers`)}`);
       for (const secretValue of [...Object.values(credentials), signed.headers[`${family}-signature`]]) {
         expect(JSON.stringify(job)).not.toContain(secretValue);
       }
@@ -198,7 +200,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     const app = await boot({ headers: ['X-Tenant', 'svix-signature', 'Webhook-Signature'] });
     const signed = signWazapinDelivery({ secret, id: 'msg_tenant', body: statusUpdate('wamid-tenant') });
     expect((await app.post({ ...signed.headers, 'x-tenant': 'acme', 'webhook-signature': signed.headers['svix-signature'] }, signed.body, ROUTE)).status).toBe(200);
-    expect((await inspect.getJob('dlv_msg_tenant'))?.data.headers).toEqual({ 'x-tenant': 'acme' });
+    expect((await inspect.getJob(jobId('msg_tenant')))?.data.headers).toEqual({ 'x-tenant': 'acme' });
     await waitUntil('the handler', () => seen.events.length === 1);
     expect(seen.events[0].headers).toEqual({ 'x-tenant': 'acme' });
   });
@@ -206,10 +208,10 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
   it('keeps failed jobs 7 days, at most 10,000, unless removeOnFail says otherwise', async () => {
     const bounded = await boot({ worker: false });
     expect((await deliver(bounded, 'msg_bounded')).status).toBe(200);
-    expect((await inspect.getJob('dlv_msg_bounded'))?.opts.removeOnFail).toEqual({ age: 7 * 24 * 3600, count: 10_000 });
+    expect((await inspect.getJob(jobId('msg_bounded')))?.opts.removeOnFail).toEqual({ age: 7 * 24 * 3600, count: 10_000 });
     const keeper = await boot({ worker: false, removeOnFail: false });
     expect((await deliver(keeper, 'msg_kept')).status).toBe(200);
-    expect((await inspect.getJob('dlv_msg_kept'))?.opts.removeOnFail).toBe(false);
+    expect((await inspect.getJob(jobId('msg_kept')))?.opts.removeOnFail).toBe(false);
   });
 
   it('retries a failed handler with backoff, running only the handlers that have not succeeded', async () => {
@@ -221,7 +223,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     expect(seen.flaky).toEqual(['msg_flaky', 'msg_flaky', 'msg_flaky']);
     expect(seen.steady).toEqual(['msg_flaky']);
     expect(seen.handlerFailures.map((failure) => failure.handler)).toEqual(['Handlers.flaky', 'Handlers.flaky']);
-    expect((await inspect.getJob('dlv_msg_flaky'))?.attemptsMade).toBe(3);
+    expect((await inspect.getJob(jobId('msg_flaky')))?.attemptsMade).toBe(3);
     expect(seen.jobFailures).toEqual([]);
   });
 
@@ -232,13 +234,13 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
 
     await waitUntil('the job to fail', async () => (await stateOf('msg_doomed')) === 'failed');
     await waitUntil('the job failure event', () => seen.jobFailures.length === 1);
-    const job = await inspect.getJob('dlv_msg_doomed');
+    const job = await inspect.getJob(jobId('msg_doomed'));
     expect(job?.failedReason).toBe('Handlers.flaky: downstream unavailable');
     expect(job?.attemptsMade).toBe(3);
     expect(seen.flaky).toHaveLength(3);
     expect(seen.steady).toEqual(['msg_doomed']);
     const [failure] = seen.jobFailures;
-    expect(failure).toMatchObject({ jobId: 'dlv_msg_doomed', attempts: 3, failedHandlers: ['Handlers.flaky'] });
+    expect(failure).toMatchObject({ jobId: jobId('msg_doomed'), attempts: 3, failedHandlers: ['Handlers.flaky'] });
     expect(failure.event).toMatchObject({ id: 'msg_doomed', type: 'message.status_update' });
     expect(failure.error.message).toBe('Handlers.flaky: downstream unavailable');
     expect(app.logger.has('error', /msg_doomed failed after 3 attempt\(s\) and stays in the failed set/)).toBe(true);
@@ -288,7 +290,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     apps.push(app);
     expect((await deliver(app, 'msg_nest_bullmq')).status).toBe(200);
     const watcher = app.app.get(QueueWatcher);
-    await waitUntil('the job to complete', async () => (await watcher.queue.getJobState('dlv_msg_nest_bullmq')) === 'completed');
+    await waitUntil('the job to complete', async () => (await watcher.queue.getJobState(jobId('msg_nest_bullmq'))) === 'completed');
     expect(seen.steady).toEqual(['msg_nest_bullmq']);
   });
 

@@ -136,7 +136,7 @@ describeIf(redisClusterMissing)('a Redis Cluster of three masters', () => {
       const inspectClient = appCluster.duplicate();
       const inspect = new Queue(QUEUE, { connection: inspectClient, prefix: '{wazapin}' });
       try {
-        await waitUntil('the job to complete', async () => (await inspect.getJobState('dlv_msg_on_cluster')) === 'completed');
+        await waitUntil('the job to complete', async () => (await inspect.getJobState('dlv_msg_on_cluster~message.status_update')) === 'completed');
         expect(await inspect.getJobCounts('completed', 'waiting', 'active', 'delayed', 'failed')).toEqual({
           completed: 1, waiting: 0, active: 0, delayed: 0, failed: 0,
         });

@@ -39,6 +39,11 @@ describe('dedupeKeys', () => {
     expect(collide(delivered, deliveredAgain)).toBe(true);
   });
 
+  it('keeps one delivery id apart by event type, so a delivery replayed to another type cannot take the genuine claim', () => {
+    expect(collide(dedupeKeys('msg_1', 'contact.updated', {}), dedupeKeys('msg_1', 'template.status_update', {}))).toBe(false);
+    expect(collide(dedupeKeys('a:b', 'c', {}), dedupeKeys('b', 'a:c', {}))).toBe(false);
+  });
+
   it('does not confuse a delivery id with a message id of the same text', () => {
     const keys = dedupeKeys('same', 'message.new', { message_id: 'same' });
 
