@@ -114,11 +114,14 @@ export class WazapinHandlerExplorer implements OnModuleInit {
 
   private discover(): WazapinHandler[] {
     const handlers: WazapinHandler[] = [];
+    // A provider exported under another token (`useExisting`) is the same instance: its handlers run once.
+    const seen = new Set<object>();
     for (const wrapper of this.discovery.getProviders()) {
       const instance: unknown = wrapper.instance;
-      if (!instance || typeof instance !== 'object') {
+      if (!instance || typeof instance !== 'object' || wrapper.isAlias || seen.has(instance)) {
         continue;
       }
+      seen.add(instance);
       const prototype = Object.getPrototypeOf(instance) as object;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const fn = (instance as Record<string, unknown>)[method];

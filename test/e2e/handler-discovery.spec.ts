@@ -102,3 +102,28 @@ describe('handlers in a module loaded with LazyModuleLoader', () => {
     expect(t.logger.has('log', /Found 1 @OnWazapinEvent handler\(s\) in a module loaded lazily: LazyHandlers\.onContact/)).toBe(true);
   });
 });
+
+describe('a handler class also provided under another token (useExisting)', () => {
+  const runs: string[] = [];
+
+  @Injectable()
+  class AliasedHandler {
+    @OnWazapinEvent('contact.updated')
+    onContact(event: WazapinEvent<'contact.updated'>) {
+      runs.push(event.id);
+    }
+  }
+
+  it('runs once per delivery', async () => {
+    const t = await startTestApp('express', {
+      imports: [WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'inline' })],
+      providers: [AliasedHandler, { provide: 'CONTACTS', useExisting: AliasedHandler }, { provide: 'ALSO_CONTACTS', useExisting: 'CONTACTS' }],
+    });
+    try {
+      expect((await t.deliver({ secret, id: 'msg_alias', body: { contact_id: 'c1' } }, '/webhooks/wazapin/contact.updated')).status).toBe(200);
+      expect(runs).toEqual(['msg_alias']);
+    } finally {
+      await t.close();
+    }
+  });
+});
