@@ -10,6 +10,8 @@ import { WazapinConfigurationError } from './wazapin-configuration.error.js';
 import { WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
 
 const HOURS = 3600;
+/** How much longer than the handlers a claim's lease lasts, for the claim and settle around them. */
+const LEASE_MARGIN_SECONDS = 30;
 const DISPATCH_MODES: readonly WazapinDispatchMode[] = ['background', 'inline', 'queue'];
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -67,12 +69,30 @@ export class WazapinWebhooksConfig {
     this.shutdownTimeoutMs = positive('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000);
     const idempotency = options.idempotency ?? {};
     this.idempotencyTtlSeconds = positive('idempotency.ttlSeconds', idempotency.ttlSeconds, 72 * HOURS);
-    this.idempotencyLeaseSeconds = positive('idempotency.leaseSeconds', idempotency.leaseSeconds, 60);
+    this.idempotencyLeaseSeconds = this.leaseSeconds(idempotency.leaseSeconds);
     this.idempotencyMaxEntries = positive('idempotency.maxEntries', idempotency.maxEntries, 1_000_000);
     this.failOpen = idempotency.failOpen ?? false;
     if (options.queue !== undefined && this.dispatch !== 'queue') {
       throw new WazapinConfigurationError(`WazapinWebhooksModule: queue options are set but dispatch is "${this.dispatch}"; set dispatch: 'queue'`);
     }
     this.queue = this.dispatch === 'queue' ? resolveQueueOptions(options.queue) : undefined;
+  }
+
+  /**
+   * A claim's lease must outlast the handlers it covers: a copy arriving once it ended, while a
+   * handler still ran, would run the delivery again beside it. So it defaults to the handler time
+   * limit and a margin (60 s at least), and a shorter one fails boot. In queue mode it covers the
+   * enqueueing only.
+   */
+  private leaseSeconds(configured: number | undefined): number {
+    const handlersSeconds = this.dispatch === 'queue' ? 0 : Math.ceil(this.handlerTimeoutMs / 1000);
+    const lease = positive('idempotency.leaseSeconds', configured, Math.max(60, handlersSeconds + LEASE_MARGIN_SECONDS));
+    if (lease <= handlersSeconds) {
+      throw new WazapinConfigurationError(
+        `WazapinWebhooksModule: idempotency.leaseSeconds (${lease}) must be longer than handlerTimeoutMs (${this.handlerTimeoutMs} ms): ` +
+          'a copy of a delivery arriving once the lease ended, while its handlers still run, would run them again beside them',
+      );
+    }
+    return lease;
   }
 }

@@ -301,6 +301,13 @@ describe('startup validation', () => {
     await expect(create({ secrets: first, ...options })).rejects.toThrow(new RegExp(`${name} must be a positive number`));
   });
 
+  it.each([
+    ['background', { dispatch: 'background' as const, idempotency: { leaseSeconds: 60 } }, /leaseSeconds \(60\) must be longer than handlerTimeoutMs \(300000 ms\)/],
+    ['inline', { dispatch: 'inline' as const, handlerTimeoutMs: 20_000, idempotency: { leaseSeconds: 20 } }, /leaseSeconds \(20\) must be longer than handlerTimeoutMs \(20000 ms\)/],
+  ])('fails boot in %s mode on a lease that handlers may outlast', async (_mode, options, message) => {
+    await expect(create({ secrets: first, ...options })).rejects.toThrow(message);
+  });
+
   it('fails boot on a knownEventTypes entry that is not an event type name', async () => {
     await expect(create({ secrets: first, knownEventTypes: ['x.custom', 'Bad Type'] })).rejects.toThrow(/knownEventTypes\[1\] is not an event type name/);
   });

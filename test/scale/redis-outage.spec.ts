@@ -87,8 +87,9 @@ describeIf(redisServerMissing)('Redis stopped mid-run', () => {
       const secret = await createEndpoint(emulator, `http://127.0.0.1:${port}/webhooks/wazapin/message.status_update`);
       store = new RedisIdempotencyStore(redis.url);
       const queue = options.queue ? { ...options.queue, connection: redis.url } : undefined;
-      // A short lease: a claim left behind by the outage blocks retries for 2 s, not a minute.
-      running = await bootApp(port, secret, { dispatch, queue, idempotency: { store, leaseSeconds: 2 } });
+      // A short lease: a claim left behind by the outage blocks retries for 2 s, not a minute (and
+      // handlers, which are quick here, must fit in it).
+      running = await bootApp(port, secret, { dispatch, queue, handlerTimeoutMs: 1000, idempotency: { store, leaseSeconds: 2 } });
 
       const published: string[] = [];
       const publish = async (n: number) => {
