@@ -72,7 +72,7 @@ export class BodyReadFailureHandler {
       case 'too-large':
         return new PayloadTooLargeException("Webhook body exceeds the HTTP server's body limit");
       case 'media-type':
-        return new UnsupportedMediaTypeException('Webhook body must be application/json');
+        return new UnsupportedMediaTypeException('Webhook body must be application/json in UTF-8');
       case 'unreadable':
         return new BadRequestException('Webhook body could not be read');
       case 'not-json':

@@ -34,8 +34,19 @@ const REJECTIONS: Record<WebhookVerificationFailure, () => HttpException> = {
 };
 
 const EMPTY_BODY = Buffer.alloc(0);
-/** The media type the platform sends; parameters such as `charset` may follow. */
-const JSON_MEDIA_TYPE = /^application\/json[\t ]*(?:;|$)/i;
+/** The media type the platform sends, with its parameters. */
+const JSON_MEDIA_TYPE = /^application\/json[\t ]*(?:;(.*))?$/i;
+const CHARSET = /(?:^|;)[\t ]*charset[\t ]*=[\t ]*"?([^";\t ]*)/i;
+
+/** `application/json`, in UTF-8 if it names a charset: what the platform sends and the receiver reads. */
+function isJsonContentType(contentType: string | readonly string[] | undefined): boolean {
+  const match = typeof contentType === 'string' ? JSON_MEDIA_TYPE.exec(contentType) : null;
+  if (!match) {
+    return false;
+  }
+  const charset = CHARSET.exec(match[1] ?? '')?.[1];
+  return charset === undefined || charset.toLowerCase() === 'utf-8';
+}
 
 function lowerCaseHeaders(headers: WebhookRequest['headers']): Record<string, string> {
   const result: Record<string, string> = {};
@@ -70,6 +81,9 @@ export class WebhookRequestVerifier {
 
   /** The verified delivery, or an HTTP exception saying what is wrong with the request. */
   verify(request: WebhookRequest): VerifiedDelivery {
+    if (!isJsonContentType(request.headers['content-type'])) {
+      throw new UnsupportedMediaTypeException('Webhook body must be application/json in UTF-8');
+    }
     const headers = readWebhookHeaders(request.headers);
     const body = Buffer.isBuffer(request.rawBody) ? request.rawBody : this.bodyWithoutRawBytes(request, headers);
     if (body.length > this.config.maxBodyBytes) {
@@ -86,16 +100,12 @@ export class WebhookRequestVerifier {
   }
 
   /**
-   * No raw bytes: the body was not JSON (so no parser kept it: 415), there was none, or a parser
-   * took it without keeping its bytes (the app is misconfigured: 500 and a log line saying how to
-   * fix it). The headers and timestamp are checked first, so only what looks like a current
-   * delivery gets that answer, and the log says it at most once a minute.
+   * No raw bytes of a JSON body: there was none, or a parser took it without keeping its bytes
+   * (the app is misconfigured: 500 and a log line saying how to fix it). The headers and
+   * timestamp are checked first, so only what looks like a current delivery gets that answer,
+   * and the log says it at most once a minute.
    */
   private bodyWithoutRawBytes(request: WebhookRequest, headers: WebhookSignatureHeaders | { missing: string[] }): Buffer {
-    const contentType = request.headers['content-type'];
-    if (typeof contentType !== 'string' || !JSON_MEDIA_TYPE.test(contentType)) {
-      throw new UnsupportedMediaTypeException('Webhook body must be application/json');
-    }
     if (!announcesBody(request)) {
       return EMPTY_BODY;
     }

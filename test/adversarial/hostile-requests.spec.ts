@@ -66,6 +66,11 @@ describe.each(ADAPTERS)('hostile requests on %s', (adapter: AdapterName) => {
       'application/octet-stream',
       'multipart/form-data; boundary=x',
       'application/jsonx',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=iso-8859-1',
+      'application/json; charset=utf-16le',
+      'application/json; charset="latin1"',
+      'application/json;charset=utf8',
     ])('a signed delivery sent as %s answers 415, without an ERROR line, 200 times over', async (contentType) => {
       await boot();
       const signed = signWazapinDelivery({ secret, body: { contact_id: 'c1' } });
@@ -73,11 +78,20 @@ describe.each(ADAPTERS)('hostile requests on %s', (adapter: AdapterName) => {
         Array.from({ length: 200 }, () => t.post({ ...signed.headers, 'content-type': contentType }, signed.body, '/webhooks/wazapin/contact.updated')),
       );
       for (const response of responses) {
-        expectRouteError(response, 415, /must be application\/json/);
+        expectRouteError(response, 415, /must be application\/json in UTF-8/);
       }
       expect(errorLines()).toEqual([]);
       expect(handled).toEqual([]);
     });
+
+    it.each(['application/json', 'application/json; charset=utf-8', 'Application/JSON; Charset="UTF-8"'])(
+      'a signed delivery sent as %s is taken',
+      async (contentType) => {
+        await boot();
+        const signed = signWazapinDelivery({ secret, body: { contact_id: 'c1' } });
+        expect((await t.post({ ...signed.headers, 'content-type': contentType }, signed.body, '/webhooks/wazapin/contact.updated')).status).toBe(200);
+      },
+    );
 
     it('a delivery without a content type answers 415', async () => {
       await boot();
