@@ -12,6 +12,8 @@ export const WAZAPIN_WEBHOOKS_MODULE_OPTIONS = Symbol('WAZAPIN_WEBHOOKS_MODULE_O
 
 /** Injection token of the webhook route's path, as the module was defined with. */
 export const WAZAPIN_ROUTE_PATH = Symbol('WAZAPIN_ROUTE_PATH');
+/** Injection token of the webhook route's `version` option. */
+export const WAZAPIN_ROUTE_VERSION = Symbol('WAZAPIN_ROUTE_VERSION');
 
 export const WAZAPIN_EVENT_HANDLER_METADATA = 'wazapin:event-handler';
 export const WAZAPIN_IDEMPOTENCY_STORE = Symbol('WAZAPIN_IDEMPOTENCY_STORE');

@@ -1,7 +1,7 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { WazapinWebhooksModuleExtras, WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
 import { createWazapinWebhookController } from './receiving/wazapin-webhook.controller.js';
-import { WAZAPIN_DEFAULT_PATH, WAZAPIN_ROUTE_PATH, WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
+import { WAZAPIN_DEFAULT_PATH, WAZAPIN_ROUTE_PATH, WAZAPIN_ROUTE_VERSION, WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
 
 export const {
   ConfigurableModuleClass,
@@ -19,7 +19,11 @@ export const {
       return {
         ...definition,
         global: extras.isGlobal,
-        providers: [...(definition.providers ?? []), { provide: WAZAPIN_ROUTE_PATH, useValue: path }],
+        providers: [
+          ...(definition.providers ?? []),
+          { provide: WAZAPIN_ROUTE_PATH, useValue: path },
+          { provide: WAZAPIN_ROUTE_VERSION, useValue: extras.version },
+        ],
         controllers: [createWazapinWebhookController(path, extras.version, extras.controllerDecorators ?? [])],
       };
     },

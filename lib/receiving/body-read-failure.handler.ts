@@ -6,11 +6,13 @@ import {
   PayloadTooLargeException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import { WAZAPIN_ROUTE_PATH } from '../wazapin-webhooks.constants.js';
+import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
+import type { WazapinRouteVersion } from '../interfaces/wazapin-webhooks-options.interface.js';
+import { WAZAPIN_ROUTE_PATH, WAZAPIN_ROUTE_VERSION } from '../wazapin-webhooks.constants.js';
 import { bodyReadFailure } from './body-read-failure.js';
 import type { WebhookRequest } from './webhook-request.interface.js';
 import { WebhookRequestVerifier } from './webhook-request.verifier.js';
+import { webhookRouteMatcher } from './webhook-route-matcher.js';
 
 /**
  * The key of the Fastify route config that marks the webhook routes (Nest copies a handler's
@@ -40,17 +42,15 @@ interface FastifyInstance {
  */
 @Injectable()
 export class BodyReadFailureHandler {
-  private readonly segments: string[];
-
   constructor(
     private readonly adapterHost: HttpAdapterHost,
+    private readonly appConfig: ApplicationConfig,
     private readonly requests: WebhookRequestVerifier,
     @Inject(WAZAPIN_ROUTE_PATH) private readonly path: string,
-  ) {
-    this.segments = path.split('/').filter((segment) => segment !== '');
-  }
+    @Inject(WAZAPIN_ROUTE_VERSION) private readonly version: WazapinRouteVersion | undefined,
+  ) {}
 
-  /** Hooks into the app's HTTP server; called before Nest registers the routes. */
+  /** Hooks into the app's HTTP server; called before Nest registers the routes, once the app set its prefix and versioning. */
   install(): void {
     const adapter = this.adapterHost.httpAdapter;
     const reply: Reply = (response, exception) => adapter.reply(response, exception.getResponse(), exception.getStatus());
@@ -90,26 +90,25 @@ export class BodyReadFailureHandler {
 
   /**
    * An Express error middleware, registered after the body parsers and before the routes. An
-   * error skips the routes, so the request is recognised by its path: ending in the module's
-   * path, plus an optional event type segment (whatever global prefix or version precedes it).
+   * error skips the routes, so the request is recognised by its path, matched against the
+   * route's as Nest mounts it (global prefix, URI version).
    */
   private expressMiddleware(reply: Reply): ExpressErrorMiddleware {
+    const isWebhookRoute = webhookRouteMatcher({
+      path: this.path,
+      version: this.version,
+      globalPrefix: this.appConfig.getGlobalPrefix(),
+      prefixMayBeExcluded: (this.appConfig.getGlobalPrefixOptions().exclude?.length ?? 0) > 0,
+      versioning: this.appConfig.getVersioning(),
+    });
     return (error, request, response, next) => {
-      const answer = this.isWebhookRequest(request) ? this.answer(error, request) : undefined;
+      const answer = isWebhookRoute(request.path) ? this.answer(error, request) : undefined;
       if (answer) {
         reply(response, answer);
       } else {
         next(error);
       }
     };
-  }
-
-  private isWebhookRequest(request: { path: string }): boolean {
-    const segments = request.path.split('/').filter((segment) => segment !== '');
-    return [0, 1].some((extra) => {
-      const start = segments.length - extra - this.segments.length;
-      return start >= 0 && this.segments.every((segment, i) => segment.startsWith(':') || segment === segments[start + i]);
-    });
   }
 
   /** Gives the module's Fastify routes, marked by their config, an error handler of their own. */
