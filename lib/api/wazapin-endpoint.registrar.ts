@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { WazapinWebhooksModuleOptions } from '../interfaces/wazapin-webhooks-options.interface.js';
 import { errorMessage } from '../utils/error-message.js';
+import { printable } from '../utils/printable.js';
 import { WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from '../wazapin-webhooks.constants.js';
 import { WazapinWebhooksApiService } from './wazapin-webhooks-api.service.js';
 
@@ -29,9 +30,9 @@ export class WazapinEndpointRegistrar implements OnApplicationBootstrap {
         description: register.description,
       });
       const filter = endpoint.event_types?.length ? endpoint.event_types.join(', ') : 'all events';
-      this.logger.log(`Webhook endpoint ${endpoint.id} for ${register.url} ${action} (${filter})`);
+      this.logger.log(`Webhook endpoint ${printable(endpoint.id)} for ${register.url} ${action} (${printable(filter)})`);
       if (endpoint.disabled) {
-        this.logger.warn(`Webhook endpoint ${endpoint.id} is disabled in Wazapin: it receives nothing until re-enabled`);
+        this.logger.warn(`Webhook endpoint ${printable(endpoint.id)} is disabled in Wazapin: it receives nothing until re-enabled`);
       }
       if (action === 'created') {
         await register.onCreated?.(endpoint);

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { WazapinHandlerExplorer } from '../events/wazapin-handler.explorer.js';
+import { printable } from '../utils/printable.js';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 import { CreateWazapinEndpointDto } from './dto/create-endpoint.dto.js';
 import { ListWazapinDeliveriesQueryDto } from './dto/list-deliveries-query.dto.js';
@@ -209,7 +210,7 @@ export class WazapinWebhooksApiService {
     const eventTypes = valid.eventTypes ?? this.discoveredEventTypes();
     const existing = (await this.getSettings()).endpoints.filter((endpoint) => sameUrl(endpoint.url, valid.url));
     if (existing.length > 1) {
-      this.logger.warn(`${existing.length} endpoints have the URL ${valid.url}; syncing the first, ${existing[0].id}`);
+      this.logger.warn(`${existing.length} endpoints have the URL ${valid.url}; syncing the first, ${printable(String(existing[0].id))}`);
     }
     const [endpoint] = existing;
     if (!endpoint) {
