@@ -4,8 +4,12 @@ import { errorMessage, errorStack } from '../utils/error-message.js';
 
 /** What the module calls on `@nestjs/event-emitter`'s `EventEmitter2`. */
 interface AppEventEmitter {
-  emitAsync(event: string, ...values: unknown[]): Promise<unknown[]>;
+  listeners(event: string): Listener[];
+  /** Listeners of every event (`onAny`), called with the event's name first. */
+  listenersAny(): Listener[];
 }
+
+type Listener = (...values: unknown[]) => unknown;
 
 /**
  * The app's `EventEmitter2`, when it imports `EventEmitterModule`, to emit the module's own
@@ -29,18 +33,29 @@ export class WazapinEventEmitter implements OnModuleInit {
   }
 
   /**
-   * Emits `name` without letting a listener break the caller: a listener that throws, or
-   * returns a promise that rejects, is logged, never rethrown. A failure report must not become
-   * a crash or a leaked dedupe claim.
+   * Emits `name` without letting a listener break the caller, or the listeners after it: each is
+   * called on its own, and one that throws, or returns a promise that rejects, is logged, never
+   * rethrown. A failure report must not become a crash or a leaked dedupe claim.
    */
   emit(name: string, payload: unknown): void {
     if (!this.emitter) {
       return;
     }
+    for (const listener of this.emitter.listenersAny()) {
+      this.call(name, () => listener.call(this.emitter, name, payload));
+    }
+    for (const listener of this.emitter.listeners(name)) {
+      this.call(name, () => listener.call(this.emitter, payload));
+    }
+  }
+
+  private call(name: string, listen: () => unknown): void {
     const listenerFailed = (error: unknown) => this.logger.error(`A listener of ${name} threw: ${errorMessage(error)}`, errorStack(error));
     try {
-      // emitAsync, unlike emit, hands back what async listeners return, so a rejection is caught too.
-      this.emitter.emitAsync(name, payload).catch(listenerFailed);
+      const result = listen();
+      if (result instanceof Promise) {
+        result.catch(listenerFailed);
+      }
     } catch (error) {
       listenerFailed(error);
     }

@@ -53,7 +53,7 @@ const HOSTILE: [string, () => unknown][] = [
   ],
 ];
 
-const state = { throwValue: undefined as (() => unknown) | undefined, hostileRuns: 0, steadyRuns: 0 };
+const state = { throwValue: undefined as (() => unknown) | undefined, hostileRuns: 0, steadyRuns: 0, laterListenerCalls: 0 };
 
 @Injectable()
 class Handlers {
@@ -97,7 +97,7 @@ describe('thrown values and throwing listeners', () => {
     process.off('uncaughtException', onCrash);
   });
   beforeEach(() => {
-    Object.assign(state, { throwValue: undefined, hostileRuns: 0, steadyRuns: 0 });
+    Object.assign(state, { throwValue: undefined, hostileRuns: 0, steadyRuns: 0, laterListenerCalls: 0 });
     crashes.length = 0;
   });
   afterEach(async () => {
@@ -143,19 +143,22 @@ describe('thrown values and throwing listeners', () => {
     });
   });
 
+  /** A listener registered after the throwing one: it is still called. */
+  const laterListener = (emitter: EventEmitter2) => emitter.on(WazapinWebhookEvents.HandlerFailed, () => void state.laterListenerCalls++);
   const throwingListeners: [string, (emitter: EventEmitter2) => void][] = [
     ['throws', (emitter) => emitter.on(WazapinWebhookEvents.HandlerFailed, () => { throw Object.create(null); })],
     ['rejects', (emitter) => emitter.on(WazapinWebhookEvents.HandlerFailed, async () => { throw new Error('listener rejected'); })],
   ];
 
   describe.each(throwingListeners)('a wazapin.handler.failed listener that %s', (_name, listen) => {
-    it('background: the process keeps running, the claim is released, the listener failure is logged', async () => {
-      const app = await boot({ dispatch: 'background' }, [listen]);
+    it('background: the process keeps running, the claim is released, the listener failure is logged, the next listener called', async () => {
+      const app = await boot({ dispatch: 'background' }, [listen, laterListener]);
       const id = `msg_lbg_${++sequence}`;
       state.throwValue = () => new Error('handler failed');
 
       expect((await deliver(app, id)).status).toBe(200);
       await waitUntil('the listener failure to be logged', () => app.logger.has('error', /listener of wazapin\.handler\.failed/));
+      expect(state.laterListenerCalls).toBe(1);
       state.throwValue = undefined;
       await waitUntil('the claim to be released', async () => {
         const retry = await deliver(app, id);
