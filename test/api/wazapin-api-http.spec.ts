@@ -1,6 +1,7 @@
 import { WazapinApiError, WazapinWebhooksApiService } from '../../lib/index.js';
 import { WazapinEmulator } from '../../lib/testing/index.js';
 import { freePort } from '../support/free-port.js';
+import { waitUntil } from '../support/wait-until.js';
 import { type ApiTestKit, json, type LoopbackApi, noContent, rejection, startApiModule, startApiTestKit, startLoopbackApi } from './api-test-kit.js';
 
 const WEBHOOKS = '/v1/settings/developer/webhooks';
@@ -194,6 +195,36 @@ describe('WazapinWebhooksApiService HTTP behaviour', () => {
 
     afterEach(async () => {
       await server.close();
+    });
+
+    it.each([
+      ['that says its length', true],
+      ['streamed without a length', false],
+    ])('stops reading an answer over 16 MiB %s, and fails as invalid_response', async (_name, declared) => {
+      let written = 0;
+      let cut = false;
+      server.answer = (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', ...(declared ? { 'content-length': String(64 * 1024 * 1024) } : {}) });
+        const chunk = Buffer.alloc(1024 * 1024, 'a');
+        response.on('close', () => (cut = written < 64));
+        const pump = () => {
+          while (written < 64 && response.write(chunk)) {
+            written++;
+          }
+          if (written < 64) {
+            response.once('drain', pump);
+          } else {
+            response.end();
+          }
+        };
+        pump();
+      };
+
+      const error = await rejection(api.getSettings());
+      expect(error).toMatchObject({ status: 200, code: 'invalid_response', attempts: 1 });
+      expect((error as Error).message).toMatch(/more than 16777216 bytes/);
+      await waitUntil('the server to see the answer cut', () => cut);
+      expect(written).toBeLessThan(64);
     });
 
     it('keeps the API key out of the code, fields, message, path and retry log lines, raw, URL-encoded or as a Bearer header', async () => {

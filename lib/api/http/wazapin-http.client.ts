@@ -4,6 +4,7 @@ import { isObject } from '../wazapin-api-response.js';
 import { WazapinApiError } from '../wazapin-api.error.js';
 import type { WazapinApiSettings } from '../wazapin-api.settings.js';
 import { describeNetworkError } from './network-error.js';
+import { AnswerTooLargeError, readBoundedText } from './read-bounded-text.js';
 import { redactor } from './redact.js';
 import { type AttemptOutcome, backoffDelay, isIdempotent, isRetryable, neverReachedServer, parseRetryAfter } from './retry-policy.js';
 
@@ -26,6 +27,8 @@ interface ErrorAnswer {
 type Failure = Omit<ConstructorParameters<typeof WazapinApiError>[0], 'method' | 'path' | 'attempts'> & { outcome: AttemptOutcome };
 
 const USER_AGENT = 'nestjs-wazapin-webhooks';
+/** Largest answer read: a page of 250 deliveries is well under a megabyte. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 function readFields(value: unknown): Record<string, string[]> | undefined {
   if (!isObject(value)) {
@@ -121,8 +124,16 @@ export class WazapinHttpClient {
         redirect: 'manual',
         signal: AbortSignal.timeout(this.settings.timeoutMs),
       });
-      text = await response.text();
     } catch (error) {
+      return this.networkFailure(error);
+    }
+    try {
+      text = await readBoundedText(response, MAX_ANSWER_BYTES);
+    } catch (error) {
+      if (error instanceof AnswerTooLargeError) {
+        // The API answered, so its status decides about a retry; only the body is refused.
+        return { outcome: { kind: 'response', status: response.status }, status: response.status, code: 'invalid_response', message: error.message };
+      }
       return this.networkFailure(error);
     }
     if (response.status >= 200 && response.status < 300) {
