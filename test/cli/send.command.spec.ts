@@ -125,13 +125,16 @@ describe('wazapin-webhooks send', () => {
     [['send', 'message.new', '--url', 'http://127.0.0.1:9', '--secret', 'S', '--type-header', 'bad header'], /--type-header must be a header name/],
     [['send', 'message.new', '--url', 'http://127.0.0.1:9', '--secret', 'S', '--bogus'], /Unknown option '--bogus'/],
     [['send', 'message.new', 'extra', '--url', 'http://127.0.0.1:9', '--secret', 'S'], /Expected at most 1 argument besides options, got 2/],
+    // A secret typed where a URL or the event type goes is not repeated.
+    [['send', 'message.new', '--url', 'S', '--secret', 'S'], /--url is not a URL$/m],
+    [['send', 'S', '--url', 'http://127.0.0.1:9', '--secret', 'S'], /There is no sample of that event type; give its payload/],
   ])('refuses a wrong command line with exit 2: %j', async (args, message) => {
-    const secretArg = args.indexOf('S');
-    const line = secretArg === -1 ? args : args.map((arg, i) => (i === secretArg ? wazapin.secret : arg));
+    const line = args.map((arg) => (arg === 'S' ? wazapin.secret : arg));
     const run = await runBin(line);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(run.stderr).toMatch(/Run "wazapin-webhooks send --help" for usage/);
+    expect(run.stderr).not.toContain(wazapin.secret);
     expect(run.stdout).toBe('');
     expect(run.stderr).not.toContain(wazapin.secret);
   });

@@ -138,6 +138,22 @@ describe('wazapin-webhooks verify', () => {
     expect(badTimestamp.stdout).toMatch(/^skip {2}signature/m);
   });
 
+  it('fails a timestamp past any date a clock can show, also with --ignore-timestamp, instead of crashing', async () => {
+    const delivery = signed({ timestamp: 9_000_000_000_000 });
+    for (const extra of [[], ['--ignore-timestamp']]) {
+      const run = await verify(delivery, [secret], extra);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(/^FAIL {2}timestamp {2}the timestamp header is an integer, but past any date a clock can show$/m);
+      expect(run.stderr).toBe('');
+    }
+  });
+
+  it('escapes a captured delivery id that holds control characters', async () => {
+    const run = await verify(signed({ id: 'msg_\u001b[31mred' }));
+    expect(run.stdout).toMatch(/delivery msg_\\x1b\[31mred/);
+    expect(run.stdout).not.toMatch(/\u001b/);
+  });
+
   it('says when the header holds no v1 signature at all', async () => {
     const delivery = signed();
     const bare = delivery.headers['svix-signature'].slice(3);

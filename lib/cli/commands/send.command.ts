@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { isKnownWazapinEventType, WAZAPIN_EVENT_TYPES } from '../../events/wazapin-event-type.js';
+import { isEventTypeName } from '../../events/event-type-name.js';
 import { wazapinDeliveryRequest } from '../../testing/deliver-wazapin-event.js';
 import { postWebhook } from '../../testing/post-webhook.js';
 import { sampleWazapinPayload } from '../../testing/sample-wazapin-payload.js';
@@ -58,7 +59,8 @@ function readPayload(path: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new CliUsageError(`The --payload file ${path} is not valid JSON: ${(error as Error).message}`);
+    // JSON.parse's message quotes the text, which may hold secrets.
+    throw new CliUsageError(`The --payload file ${path} is not valid JSON`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new CliUsageError(`The --payload file ${path} must hold a JSON object`);
@@ -91,7 +93,8 @@ function parseUrl(value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new CliUsageError(`--url is not a URL: ${value}`);
+    // Not quoted: a secret typed in the wrong place must not reach a terminal or a CI log.
+    throw new CliUsageError('--url is not a URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new CliUsageError('--url must be an http: or https: URL');
@@ -114,7 +117,8 @@ export class SendCommand implements CliCommand {
     const url = parseUrl(requireOption(values.url, 'url'));
     const secrets = cliSecrets(values.secret);
     if (values.payload === undefined && !isKnownWazapinEventType(type)) {
-      throw new CliUsageError(`There is no sample of "${type}"; give its payload with --payload <file>`);
+      const named = isEventTypeName(type) && type.includes('.') ? `"${type}"` : 'that event type';
+      throw new CliUsageError(`There is no sample of ${named}; give its payload with --payload <file>`);
     }
     const payload = values.payload === undefined ? sampleWazapinPayload(type) : readPayload(values.payload);
     const timestamp = values.timestamp === undefined ? undefined : integerOption(values.timestamp, 'timestamp', 0);

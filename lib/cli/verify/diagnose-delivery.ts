@@ -1,6 +1,7 @@
 import { NativeWebhookVerifier } from '../../signature/native-webhook-verifier.js';
 import { readWebhookHeaders, type WebhookSignatureHeaders } from '../../signature/webhook-headers.js';
 import { checkWebhookTimestamp } from '../../signature/webhook-timestamp.js';
+import { printable } from '../../utils/printable.js';
 
 /** The outcome of one check: `skip` when it could not run or was turned off. */
 export type DeliveryCheckStatus = 'ok' | 'fail' | 'skip';
@@ -61,7 +62,7 @@ function headersCheck(raw: Readonly<Record<string, string>>): { check: DeliveryC
     };
   }
   const family = raw['svix-id'] ? 'svix-*' : 'webhook-*';
-  return { check: check('headers', 'ok', `delivery ${headers.id} (${family} headers)`), headers };
+  return { check: check('headers', 'ok', `delivery ${printable(headers.id)} (${family} headers)`), headers };
 }
 
 const INVALID_TIMESTAMP = check('timestamp', 'fail', 'the timestamp header is not an integer of Unix seconds');
@@ -72,7 +73,11 @@ function timestampCheck(header: string, input: DiagnoseDeliveryInput): DeliveryC
     return INVALID_TIMESTAMP;
   }
   const seconds = Number(header);
-  const signedAt = new Date(seconds * 1000).toISOString();
+  const date = new Date(seconds * 1000);
+  if (Number.isNaN(date.getTime())) {
+    return check('timestamp', 'fail', 'the timestamp header is an integer, but past any date a clock can show');
+  }
+  const signedAt = date.toISOString();
   const age = input.nowSeconds - seconds;
   const when = age >= 0 ? `${duration(age)} ago` : `${duration(-age)} ahead of this machine's clock`;
   if (input.ignoreTimestamp) {
