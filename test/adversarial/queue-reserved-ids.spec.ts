@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { OnWazapinEvent, WazapinWebhooksModule, type WazapinEvent, type WazapinQueueOptions } from '../../lib/index.js';
+import { WazapinWebhooksModule, type WazapinQueueOptions } from '../../lib/index.js';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { deleteKeys, describeIf, redisMissing, uniquePrefix, useRedis } from '../support/redis.js';
+import { recordingHandler } from '../support/recording-handler.js';
 import { waitUntil } from '../support/wait-until.js';
 import { startTestApp, type TestApp } from '../support/webhook-app.js';
 
@@ -29,16 +29,7 @@ const ODD_IDS = [
   utf8OnTheWire('msg_日本_🚀'),
 ];
 
-/** Delivery ids the handler saw, one entry per run. */
-const handled: string[] = [];
-
-@Injectable()
-class StatusHandler {
-  @OnWazapinEvent('message.status_update')
-  onStatus(event: WazapinEvent<'message.status_update'>) {
-    handled.push(event.id);
-  }
-}
+const { Handler: StatusHandler, handled } = recordingHandler('message.status_update');
 
 describeIf(redisMissing)("dispatch: 'queue' with delivery ids that name BullMQ's own keys", () => {
   let redis: { url: string; close(): Promise<void> };

@@ -1,17 +1,12 @@
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
 import { Cluster } from 'ioredis';
-import {
-  OnWazapinEvent,
-  RedisIdempotencyStore,
-  WazapinConfigurationError,
-  WazapinWebhooksModule,
-  type WazapinEvent,
-} from '../../lib/index.js';
+import { RedisIdempotencyStore, WazapinConfigurationError, WazapinWebhooksModule } from '../../lib/index.js';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { describeIf, uniquePrefix } from '../support/redis.js';
 import { redisClusterMissing, startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
+import { recordingHandler } from '../support/recording-handler.js';
 import { waitUntil } from '../support/wait-until.js';
 import { startTestApp, type TestApp } from '../support/webhook-app.js';
 
@@ -19,16 +14,7 @@ const secret = generateWazapinSecret();
 const QUEUE = 'wazapin-webhooks';
 const ROUTE = '/webhooks/wazapin/message.status_update';
 
-/** Delivery ids the handler saw, one entry per run. */
-const handled: string[] = [];
-
-@Injectable()
-class StatusHandler {
-  @OnWazapinEvent('message.status_update')
-  onStatus(event: WazapinEvent<'message.status_update'>) {
-    handled.push(event.id);
-  }
-}
+const { Handler: StatusHandler, handled } = recordingHandler('message.status_update');
 
 describeIf(redisClusterMissing)('a Redis Cluster of three masters', () => {
   let redisCluster: RedisCluster;
