@@ -162,6 +162,13 @@ export async function createFreshApp(parent: string, spec: FreshAppSpec, tarball
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig(spec), null, 2));
+  if (commonjs) {
+    // The other setting CommonJS apps have: their files are CommonJS under nodenext too, as the package has no "type".
+    writeFileSync(
+      join(dir, 'tsconfig.nodenext.json'),
+      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', noEmit: true } }, null, 2),
+    );
+  }
   for (const [file, source] of Object.entries(sources(commonjs ? '' : '.js'))) {
     writeFileSync(join(dir, file), source);
   }

@@ -151,6 +151,11 @@ describe('the packed package in fresh apps', () => {
     });
 
     if (spec.moduleType === 'commonjs') {
+      it('type-checks as CommonJS under module: nodenext too, which is where TS1479 came from', async () => {
+        const tsc = join(dir(), 'node_modules', 'typescript', 'bin', 'tsc');
+        await expect(run(process.execPath, [tsc, '-p', join(dir(), 'tsconfig.nodenext.json')], { cwd: dir() })).resolves.toBeDefined();
+      }, 60_000);
+
       it("passes an e2e spec that imports the app's module and the testing kit, under Jest's ts-jest preset", async () => {
         const { stdout, stderr } = await run('npm', ['run', 'test:e2e', '--', '--ci'], { cwd: dir(), timeout: 120_000 });
         expect(`${stdout}${stderr}`).toMatch(/Tests: +2 passed, 2 total/);
