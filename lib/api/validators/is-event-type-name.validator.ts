@@ -1,12 +1,13 @@
 import { buildMessage, ValidateBy, type ValidationOptions } from 'class-validator';
-import { isKnownWazapinEventType } from '../../events/wazapin-event-type.js';
+import { isEventTypeName } from '../../events/event-type-name.js';
 
-/** `word.word`, with more dot-separated words allowed: Wazapin has types it does not document. */
-const EVENT_TYPE_FORM = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)+$/;
-
-/** True for a catalogued event type, or a name of the `word.word` form. */
+/**
+ * True for a name the receiver accepts as an event type, of at least two dotted words
+ * (`message.new`, or one Wazapin does not document): an endpoint subscribed to another name
+ * would send deliveries the route refuses.
+ */
 export function isWazapinEventTypeName(value: unknown): boolean {
-  return typeof value === 'string' && value.length <= 128 && (isKnownWazapinEventType(value) || EVENT_TYPE_FORM.test(value));
+  return typeof value === 'string' && value.includes('.') && isEventTypeName(value);
 }
 
 /** The property is an event type name (with `each: true`, every element of an array). */
@@ -16,7 +17,10 @@ export function IsWazapinEventTypeName(options?: ValidationOptions): PropertyDec
       name: 'isWazapinEventTypeName',
       validator: {
         validate: isWazapinEventTypeName,
-        defaultMessage: buildMessage((each) => `${each}$property must be an event type such as "message.new" (word.word)`, options),
+        defaultMessage: buildMessage(
+          (each) => `${each}$property must be an event type such as "message.new" (lower-case words separated by dots)`,
+          options,
+        ),
       },
     },
     options,
