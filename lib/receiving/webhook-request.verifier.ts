@@ -34,6 +34,14 @@ const REJECTIONS: Record<WebhookVerificationFailure, () => HttpException> = {
 };
 
 const EMPTY_BODY = Buffer.alloc(0);
+
+/** The three signature headers, or a 400 naming those missing. */
+function present(headers: WebhookSignatureHeaders | { missing: string[] }): WebhookSignatureHeaders {
+  if ('missing' in headers) {
+    throw new BadRequestException(`Missing webhook header(s): ${headers.missing.join(', ')}`);
+  }
+  return headers;
+}
 /** The media type the platform sends, with its parameters. */
 const JSON_MEDIA_TYPE = /^application\/json[\t ]*(?:;(.*))?$/i;
 const CHARSET = /(?:^|;)[\t ]*charset[\t ]*=[\t ]*"?([^";\t ]*)/i;
@@ -89,14 +97,12 @@ export class WebhookRequestVerifier {
     if (body.length > this.config.maxBodyBytes) {
       throw new PayloadTooLargeException(`Webhook body exceeds ${this.config.maxBodyBytes} bytes`);
     }
-    if ('missing' in headers) {
-      throw new BadRequestException(`Missing webhook header(s): ${headers.missing.join(', ')}`);
-    }
-    const result = this.verifier.verify(headers, body);
+    const signed = present(headers);
+    const result = this.verifier.verify(signed, body);
     if (!result.ok) {
       throw REJECTIONS[result.reason]();
     }
-    return { id: headers.id, timestamp: result.timestamp, body, headers: lowerCaseHeaders(request.headers) };
+    return { id: signed.id, timestamp: result.timestamp, body, headers: lowerCaseHeaders(request.headers) };
   }
 
   /**
@@ -109,10 +115,7 @@ export class WebhookRequestVerifier {
     if (!announcesBody(request)) {
       return EMPTY_BODY;
     }
-    if ('missing' in headers) {
-      throw new BadRequestException(`Missing webhook header(s): ${headers.missing.join(', ')}`);
-    }
-    const timestamp = checkWebhookTimestamp(headers.timestamp, this.config.toleranceSeconds, Math.floor(Date.now() / 1000));
+    const timestamp = checkWebhookTimestamp(present(headers).timestamp, this.config.toleranceSeconds, Math.floor(Date.now() / 1000));
     if (!timestamp.ok) {
       throw REJECTIONS[timestamp.reason]();
     }
