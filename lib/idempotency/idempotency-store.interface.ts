@@ -22,4 +22,14 @@ export interface IdempotencyStore {
    * `inline` retry skips the handlers that succeeded on an earlier attempt.
    */
   isDone?(key: string): Promise<boolean>;
+  /**
+   * Claims every key or none, atomically, in one operation (one round trip for a remote store).
+   * Answers as {@link claim} would for the first key that cannot be claimed, having claimed
+   * none. Optional: without it, the keys are claimed one by one and released on a conflict.
+   */
+  claimAll?(keys: readonly string[], leaseSeconds: number): Promise<IdempotencyClaim>;
+  /** Marks every key done for `ttlSeconds`, in one operation. Optional, as {@link claimAll}. */
+  completeAll?(keys: readonly string[], ttlSeconds: number): Promise<void>;
+  /** Drops the claims of every key, in one operation. Optional, as {@link claimAll}. */
+  releaseAll?(keys: readonly string[]): Promise<void>;
 }
