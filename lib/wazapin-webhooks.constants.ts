@@ -7,20 +7,18 @@ export const WAZAPIN_WILDCARD = '*';
 /** Event type given to a delivery whose type cannot be resolved. */
 export const WAZAPIN_UNKNOWN_EVENT = 'unknown';
 
-/** Injection token of the options given to `forRoot` / `forRootAsync`. */
+/** Injection token of the options as given to `forRoot` / `forRootAsync`: read once, to resolve them. */
 export const WAZAPIN_WEBHOOKS_MODULE_OPTIONS = Symbol('WAZAPIN_WEBHOOKS_MODULE_OPTIONS');
-
-/** Injection token of the webhook route's path, as the module was defined with. */
-export const WAZAPIN_ROUTE_PATH = Symbol('WAZAPIN_ROUTE_PATH');
-/** Injection token of the webhook route's `version` option. */
-export const WAZAPIN_ROUTE_VERSION = Symbol('WAZAPIN_ROUTE_VERSION');
+/** Injection token of what the module definition fixed (route, whether it queues). */
+export const WAZAPIN_MODULE_DEFINITION = Symbol('WAZAPIN_MODULE_DEFINITION');
+/** Injection token of the resolved options, the only ones the module reads. */
+export const WAZAPIN_OPTIONS = Symbol('WAZAPIN_OPTIONS');
 
 export const WAZAPIN_EVENT_HANDLER_METADATA = 'wazapin:event-handler';
 export const WAZAPIN_IDEMPOTENCY_STORE = Symbol('WAZAPIN_IDEMPOTENCY_STORE');
 export const WAZAPIN_WEBHOOK_VERIFIER = Symbol('WAZAPIN_WEBHOOK_VERIFIER');
-
-/** Key under which the signature guard leaves the verified delivery on the request. */
-export const WAZAPIN_VERIFIED_DELIVERY = Symbol('WAZAPIN_VERIFIED_DELIVERY');
+/** Injection token of the dispatch strategy of the configured mode. */
+export const WAZAPIN_DISPATCHER = Symbol('WAZAPIN_DISPATCHER');
 
 /**
  * Names of the events this module emits on the app's `EventEmitter2`, when the app

@@ -1,7 +1,9 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { WazapinWebhooksModuleExtras, WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
 import { createWazapinWebhookController } from './receiving/wazapin-webhook.controller.js';
-import { WAZAPIN_DEFAULT_PATH, WAZAPIN_ROUTE_PATH, WAZAPIN_ROUTE_VERSION, WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
+import { WAZAPIN_DEFAULT_PATH, WAZAPIN_MODULE_DEFINITION, WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
+import type { WazapinModuleDefinition } from './wazapin-webhooks.options.js';
+import { queueProviders } from './wazapin-webhooks.providers.js';
 
 export const {
   ConfigurableModuleClass,
@@ -14,17 +16,19 @@ export const {
   .setClassMethodName('forRoot')
   .setExtras<WazapinWebhooksModuleExtras>(
     { isGlobal: false, path: WAZAPIN_DEFAULT_PATH, controllerDecorators: [] },
-    (definition, extras) => {
-      const path = extras.path ?? WAZAPIN_DEFAULT_PATH;
+    // `extras` holds every top-level option of forRoot, and every key beside useFactory of
+    // forRootAsync: `dispatch` is read there (not declared an extra, so forRoot's options keep it).
+    (definition, extras: WazapinWebhooksModuleExtras & { dispatch?: unknown }) => {
+      const fixed: WazapinModuleDefinition = {
+        path: extras.path ?? WAZAPIN_DEFAULT_PATH,
+        version: extras.version,
+        queued: extras.dispatch === 'queue',
+      };
       return {
         ...definition,
         global: extras.isGlobal,
-        providers: [
-          ...(definition.providers ?? []),
-          { provide: WAZAPIN_ROUTE_PATH, useValue: path },
-          { provide: WAZAPIN_ROUTE_VERSION, useValue: extras.version },
-        ],
-        controllers: [createWazapinWebhookController(path, extras.version, extras.controllerDecorators ?? [])],
+        providers: [...(definition.providers ?? []), { provide: WAZAPIN_MODULE_DEFINITION, useValue: fixed }, ...(fixed.queued ? queueProviders : [])],
+        controllers: [createWazapinWebhookController(fixed.path, fixed.version, extras.controllerDecorators ?? [])],
       };
     },
   )

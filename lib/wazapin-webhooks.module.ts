@@ -1,75 +1,53 @@
 import { Module, type NestModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import type { WazapinApiOptions } from './api/interfaces/wazapin-api-options.interface.js';
 import { WAZAPIN_API_OPTIONS } from './api/wazapin-api.constants.js';
 import { WazapinEndpointRegistrar } from './api/wazapin-endpoint.registrar.js';
 import { WazapinWebhooksApiService } from './api/wazapin-webhooks-api.service.js';
 import { WazapinEventEmitter } from './events/wazapin-event-emitter.js';
 import { WazapinEventDispatcher } from './events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from './events/wazapin-handler.explorer.js';
-import { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
-import type { WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
-import { WazapinDeliveryQueue } from './queue/wazapin-delivery.queue.js';
-import { WazapinDeliveryWorker } from './queue/wazapin-delivery.worker.js';
 import { BodyReadFailureHandler } from './receiving/body-read-failure.handler.js';
-import { WazapinSignatureGuard } from './receiving/signature.guard.js';
-import { WazapinWebhookExceptionFilter } from './receiving/wazapin-webhook-exception.filter.js';
+import { DeliveryClaims } from './receiving/delivery-claims.js';
 import { HandlerLedger } from './receiving/handler-ledger.js';
 import { WazapinWebhookReceiver } from './receiving/wazapin-webhook.receiver.js';
 import { WebhookRequestVerifier } from './receiving/webhook-request.verifier.js';
-import { NativeWebhookVerifier } from './signature/native-webhook-verifier.js';
-import { SvixWebhookVerifier } from './signature/svix-webhook-verifier.js';
-import type { WebhookVerifier } from './signature/webhook-verifier.interface.js';
-import { WazapinWebhooksConfig } from './wazapin-webhooks.config.js';
-import {
-  WAZAPIN_IDEMPOTENCY_STORE,
-  WAZAPIN_WEBHOOK_VERIFIER,
-  WAZAPIN_WEBHOOKS_MODULE_OPTIONS,
-} from './wazapin-webhooks.constants.js';
+import { WAZAPIN_OPTIONS } from './wazapin-webhooks.constants.js';
 import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js';
+import type { ResolvedWazapinWebhooksOptions } from './wazapin-webhooks.options.js';
+import { dispatcherProvider, idempotencyStoreProvider, optionsProvider, verifierProvider } from './wazapin-webhooks.providers.js';
 
 /**
  * Receives Wazapin webhooks (a signed-delivery route, deduplication, dispatch to
- * `@OnWazapinEvent` handlers) and provides `WazapinWebhooksApiService`. Register with `forRoot(options)` or `forRootAsync({ useFactory, inject })`.
+ * `@OnWazapinEvent` handlers) and provides `WazapinWebhooksApiService`. Register with
+ * `forRoot(options)` or `forRootAsync({ useFactory, inject })`. In `dispatch: 'queue'` the
+ * module also registers the queue's producer and worker (see the module definition).
+ *
+ * @publicApi
  */
 @Module({
   imports: [DiscoveryModule],
   providers: [
-    WazapinWebhooksConfig,
-    {
-      provide: WAZAPIN_WEBHOOK_VERIFIER,
-      inject: [WazapinWebhooksConfig],
-      useFactory: (config: WazapinWebhooksConfig): WebhookVerifier => {
-        const Verifier = config.verifier === 'svix' ? SvixWebhookVerifier : NativeWebhookVerifier;
-        return new Verifier({ secrets: config.secrets, toleranceSeconds: config.toleranceSeconds });
-      },
-    },
-    {
-      provide: WAZAPIN_IDEMPOTENCY_STORE,
-      inject: [WazapinWebhooksConfig],
-      useFactory: (config: WazapinWebhooksConfig) =>
-        config.options.idempotency?.store ?? new InMemoryIdempotencyStore({ maxEntries: config.idempotencyMaxEntries }),
-    },
+    optionsProvider,
+    verifierProvider,
+    idempotencyStoreProvider,
+    WebhookRequestVerifier,
+    BodyReadFailureHandler,
     WazapinHandlerExplorer,
     WazapinEventEmitter,
     WazapinEventDispatcher,
-    WebhookRequestVerifier,
-    BodyReadFailureHandler,
-    WazapinSignatureGuard,
-    WazapinWebhookExceptionFilter,
     HandlerLedger,
+    DeliveryClaims,
+    dispatcherProvider,
     WazapinWebhookReceiver,
     {
       provide: WAZAPIN_API_OPTIONS,
-      inject: [WAZAPIN_WEBHOOKS_MODULE_OPTIONS],
-      useFactory: (options: WazapinWebhooksModuleOptions): WazapinApiOptions => options.api ?? {},
+      inject: [WAZAPIN_OPTIONS],
+      useFactory: (options: ResolvedWazapinWebhooksOptions) => options.api,
     },
     WazapinWebhooksApiService,
     WazapinEndpointRegistrar,
-    WazapinDeliveryQueue,
-    WazapinDeliveryWorker,
   ],
-  exports: [WazapinWebhooksConfig, WazapinHandlerExplorer, WAZAPIN_IDEMPOTENCY_STORE, WazapinWebhooksApiService],
+  exports: [WazapinWebhooksApiService],
 })
 export class WazapinWebhooksModule extends ConfigurableModuleClass implements NestModule {
   constructor(private readonly bodyReadFailures: BodyReadFailureHandler) {

@@ -34,9 +34,9 @@ export function verifyContenders(bytes: number, secretCount: number): Record<Ver
   const delivery = signWazapinDelivery({ secret: signer, body: body.toString('utf8'), headers: 'webhook' });
   const headers = { id: delivery.id, timestamp: String(delivery.timestamp), signature: delivery.headers['webhook-signature'] };
 
-  const native = new NativeWebhookVerifier({ secrets, toleranceSeconds: 300 });
-  const svix = secrets.map((secret) => new Webhook(secret));
   const keys = decodeWebhookSecrets(secrets);
+  const native = new NativeWebhookVerifier({ keys, toleranceSeconds: 300 });
+  const svix = secrets.map((secret) => new Webhook(secret));
   const signature = Buffer.from(headers.signature.slice('v1,'.length), 'base64');
   const prefix = `${headers.id}.${headers.timestamp}.`;
 

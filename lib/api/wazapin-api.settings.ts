@@ -1,3 +1,4 @@
+import { checkNumber } from '../utils/check-number.js';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 import type { WazapinApiOptions } from './interfaces/wazapin-api-options.interface.js';
 
@@ -13,14 +14,6 @@ export interface WazapinApiSettings {
   retries: number;
   retryDelayMs: number;
   maxRetryDelayMs: number;
-}
-
-function number(name: string, value: number | undefined, fallback: number, min: number): number {
-  const resolved = value ?? fallback;
-  if (!Number.isFinite(resolved) || resolved < min) {
-    throw new WazapinConfigurationError(`WazapinWebhooksModule: api.${name} must be a number of at least ${min}, got ${String(value)}`);
-  }
-  return resolved;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -63,9 +56,9 @@ export function resolveWazapinApiSettings(options: WazapinApiOptions = {}): Waza
     apiKey: nonEmpty(options.apiKey),
     baseUrl: baseUrl.replace(/\/+$/, ''),
     organizationSlug: nonEmpty(options.organizationSlug),
-    timeoutMs: number('timeoutMs', options.timeoutMs, 10_000, 1),
-    retries: Math.floor(number('retries', options.retries, 3, 0)),
-    retryDelayMs: number('retryDelayMs', options.retryDelayMs, 250, 0),
-    maxRetryDelayMs: number('maxRetryDelayMs', options.maxRetryDelayMs, 30_000, 0),
+    timeoutMs: checkNumber('api.timeoutMs', options.timeoutMs, 10_000, { atLeast: 1 }),
+    retries: Math.floor(checkNumber('api.retries', options.retries, 3, { atLeast: 0 })),
+    retryDelayMs: checkNumber('api.retryDelayMs', options.retryDelayMs, 250, { atLeast: 0 }),
+    maxRetryDelayMs: checkNumber('api.maxRetryDelayMs', options.maxRetryDelayMs, 30_000, { atLeast: 0 }),
   };
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import type { WazapinWebhooksModuleOptions } from '../interfaces/wazapin-webhooks-options.interface.js';
 import { errorMessage } from '../utils/error-message.js';
 import { printable } from '../utils/printable.js';
-import { WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from '../wazapin-webhooks.constants.js';
+import { WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { WazapinWebhooksApiService } from './wazapin-webhooks-api.service.js';
 
 /**
@@ -14,7 +14,7 @@ export class WazapinEndpointRegistrar implements OnApplicationBootstrap {
   private readonly logger = new Logger('WazapinWebhooksApi');
 
   constructor(
-    @Inject(WAZAPIN_WEBHOOKS_MODULE_OPTIONS) private readonly options: WazapinWebhooksModuleOptions,
+    @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
     private readonly api: WazapinWebhooksApiService,
   ) {}
 

@@ -1,8 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Inject } from '@nestjs/common';
 import { errorMessage, errorStack } from '../utils/error-message.js';
 import { printable } from '../utils/printable.js';
-import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
-import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
+import { WazapinWebhookEvents, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { WazapinEventEmitter } from './wazapin-event-emitter.js';
 import { WazapinHandlerTimeoutError } from './wazapin-handler-timeout.error.js';
 import type { WazapinHandler } from './wazapin-handler.interface.js';
@@ -24,7 +24,7 @@ export class WazapinEventDispatcher {
   private readonly unhandledTypesLogged = new Set<string>();
 
   constructor(
-    private readonly config: WazapinWebhooksConfig,
+    @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
     private readonly explorer: WazapinHandlerExplorer,
     private readonly events: WazapinEventEmitter,
   ) {}
@@ -54,7 +54,7 @@ export class WazapinEventDispatcher {
   private run(handler: WazapinHandler, event: WazapinEvent): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new WazapinHandlerTimeoutError(handler.name, this.config.handlerTimeoutMs)), this.config.handlerTimeoutMs);
+      timer = setTimeout(() => reject(new WazapinHandlerTimeoutError(handler.name, this.options.handlerTimeoutMs)), this.options.handlerTimeoutMs);
       // A handler that never settles must not hold the process open either.
       timer.unref();
     });

@@ -1,7 +1,7 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit, Inject } from '@nestjs/common';
 import { type ContextId, ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
-import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
-import { WAZAPIN_EVENT_HANDLER_METADATA, WAZAPIN_UNKNOWN_EVENT, WAZAPIN_WILDCARD } from '../wazapin-webhooks.constants.js';
+import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
+import { WAZAPIN_EVENT_HANDLER_METADATA, WAZAPIN_UNKNOWN_EVENT, WAZAPIN_WILDCARD, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
 import { isEventTypeName } from './event-type-name.js';
 import { isKnownWazapinEventType } from './wazapin-event-type.js';
 import type { WazapinEvent } from './wazapin-event.interface.js';
@@ -27,7 +27,7 @@ export class WazapinHandlerExplorer implements OnModuleInit {
   private readonly contexts = new WeakMap<WazapinEvent, ContextId>();
 
   constructor(
-    private readonly config: WazapinWebhooksConfig,
+    @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
@@ -100,7 +100,7 @@ export class WazapinHandlerExplorer implements OnModuleInit {
   private warnAboutUnknownTypes(handlers: readonly WazapinHandler[]): void {
     for (const handler of handlers) {
       for (const type of handler.types) {
-        if (type === WAZAPIN_WILDCARD || type === WAZAPIN_UNKNOWN_EVENT || isKnownWazapinEventType(type) || this.config.knownEventTypes.has(type)) {
+        if (type === WAZAPIN_WILDCARD || type === WAZAPIN_UNKNOWN_EVENT || isKnownWazapinEventType(type) || this.options.knownEventTypes.has(type)) {
           continue;
         }
         this.logger.warn(

@@ -4,8 +4,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
   ServiceUnavailableException,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+  UnprocessableEntityException, Inject } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Queue } from 'bullmq';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
@@ -13,7 +12,8 @@ import { closeRedisClient, createFailFastRedisClient, type FailFastRedis } from 
 import { OutageLog } from '../utils/outage-log.js';
 import { printable } from '../utils/printable.js';
 import { ThrottledLog } from '../utils/throttled-log.js';
-import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
+import { WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';
 import { deliveryJobId, toQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
@@ -50,16 +50,16 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
   private headers: readonly string[] = [];
 
   constructor(
-    private readonly config: WazapinWebhooksConfig,
+    @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
     private readonly moduleRef: ModuleRef,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const options = this.config.queue;
+    const options = this.options.queue;
     if (!options) {
       return;
     }
-    this.headers = storedHeaderNames(options.headers, this.config.eventTypeHeader);
+    this.headers = storedHeaderNames(options.headers, this.options.eventTypeHeader);
     const { Queue } = await loadBullMQ();
     const { connection, prefix } = await resolveQueueConnection(options, this.moduleRef);
     // Fails fast while Redis is down: the delivery is answered 503 and the platform retries it.

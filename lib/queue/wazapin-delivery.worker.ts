@@ -1,4 +1,4 @@
-import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, Inject } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Job, Worker } from 'bullmq';
 import { WazapinEventEmitter } from '../events/wazapin-event-emitter.js';
@@ -9,8 +9,8 @@ import { OutageLog } from '../utils/outage-log.js';
 import { printable } from '../utils/printable.js';
 import { settleWithin } from '../utils/settle-within.js';
 import { errorMessage } from '../utils/error-message.js';
-import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
-import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
+import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
+import { WazapinWebhookEvents, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
 import { loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';
 import { deliveryJobId, fromQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
@@ -37,7 +37,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private readonly unsettled = new Set<string>();
 
   constructor(
-    private readonly config: WazapinWebhooksConfig,
+    @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
     private readonly dispatcher: WazapinEventDispatcher,
     private readonly explorer: WazapinHandlerExplorer,
     private readonly moduleRef: ModuleRef,
@@ -46,7 +46,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
 
   /** Starts once every handler is discovered. */
   async onApplicationBootstrap(): Promise<void> {
-    const options = this.config.queue;
+    const options = this.options.queue;
     if (!options?.worker) {
       return;
     }
@@ -85,9 +85,9 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       return;
     }
     await this.worker.pause(true);
-    if (!(await settleWithin([...this.running], this.config.shutdownTimeoutMs))) {
+    if (!(await settleWithin([...this.running], this.options.shutdownTimeoutMs))) {
       this.logger.warn(
-        `Shutting down with ${this.running.size} queued delivery(ies) still being handled after ${this.config.shutdownTimeoutMs} ms ` +
+        `Shutting down with ${this.running.size} queued delivery(ies) still being handled after ${this.options.shutdownTimeoutMs} ms ` +
           '(shutdownTimeoutMs); their jobs run again on an instance that is up once their lock expires.',
       );
     }

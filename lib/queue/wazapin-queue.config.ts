@@ -1,3 +1,4 @@
+import { checkNumber } from '../utils/check-number.js';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 import type { WazapinRedisConnection } from '../redis/wazapin-redis-connection.interface.js';
 import type { WazapinKeepJobs, WazapinQueueBackoff, WazapinQueueOptions, WazapinQueueWorkerOptions } from './wazapin-queue-options.interface.js';
@@ -25,20 +26,10 @@ const DEFAULT_CONCURRENCY = 10;
 const DEFAULT_KEEP_COMPLETED: WazapinKeepJobs = { age: 24 * 3600, count: 10_000 };
 const DEFAULT_KEEP_FAILED: WazapinKeepJobs = { age: 7 * 24 * 3600, count: 10_000 };
 
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  const resolved = value ?? fallback;
-  if (!Number.isInteger(resolved) || resolved < 1) {
-    throw new WazapinConfigurationError(`WazapinWebhooksModule: queue.${name} must be a positive integer, got ${String(value)}`);
-  }
-  return resolved;
-}
-
 function resolveBackoff(backoff: number | WazapinQueueBackoff | undefined): WazapinQueueBackoff {
   const resolved = typeof backoff === 'object' ? backoff : { type: 'exponential', delay: backoff ?? DEFAULT_BACKOFF_MS };
-  if (resolved.delay !== undefined && (!Number.isFinite(resolved.delay) || resolved.delay < 0)) {
-    throw new WazapinConfigurationError(
-      `WazapinWebhooksModule: queue.backoff must be a non-negative number of milliseconds, got ${String(resolved.delay)}`,
-    );
+  if (resolved.delay !== undefined) {
+    checkNumber('queue.backoff', resolved.delay, 0, { atLeast: 0 });
   }
   return resolved;
 }
@@ -60,9 +51,9 @@ export function resolveQueueOptions(options: WazapinQueueOptions = {}): Resolved
     connection: options.connection,
     name,
     prefix: options.prefix,
-    attempts: positiveInteger('attempts', options.attempts, DEFAULT_ATTEMPTS),
+    attempts: checkNumber('queue.attempts', options.attempts, DEFAULT_ATTEMPTS, 'positive integer'),
     backoff: resolveBackoff(options.backoff),
-    concurrency: positiveInteger('concurrency', options.concurrency, DEFAULT_CONCURRENCY),
+    concurrency: checkNumber('queue.concurrency', options.concurrency, DEFAULT_CONCURRENCY, 'positive integer'),
     worker: options.worker ?? true,
     workerOptions: options.workerOptions ?? {},
     headers: resolveHeaders(options.headers),

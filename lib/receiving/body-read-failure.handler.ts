@@ -7,8 +7,8 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
-import type { WazapinRouteVersion } from '../interfaces/wazapin-webhooks-options.interface.js';
-import { WAZAPIN_ROUTE_PATH, WAZAPIN_ROUTE_VERSION } from '../wazapin-webhooks.constants.js';
+import { WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { bodyReadFailure } from './body-read-failure.js';
 import type { WebhookRequest } from './webhook-request.interface.js';
 import { WebhookRequestVerifier } from './webhook-request.verifier.js';
@@ -46,8 +46,7 @@ export class BodyReadFailureHandler {
     private readonly adapterHost: HttpAdapterHost,
     private readonly appConfig: ApplicationConfig,
     private readonly requests: WebhookRequestVerifier,
-    @Inject(WAZAPIN_ROUTE_PATH) private readonly path: string,
-    @Inject(WAZAPIN_ROUTE_VERSION) private readonly version: WazapinRouteVersion | undefined,
+    @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
   ) {}
 
   /** Hooks into the app's HTTP server; called before Nest registers the routes, once the app set its prefix and versioning. */
@@ -95,8 +94,7 @@ export class BodyReadFailureHandler {
    */
   private expressMiddleware(reply: Reply): ExpressErrorMiddleware {
     const isWebhookRoute = webhookRouteMatcher({
-      path: this.path,
-      version: this.version,
+      ...this.options.route,
       globalPrefix: this.appConfig.getGlobalPrefix(),
       prefixMayBeExcluded: (this.appConfig.getGlobalPrefixOptions().exclude?.length ?? 0) > 0,
       versioning: this.appConfig.getVersioning(),
@@ -114,7 +112,7 @@ export class BodyReadFailureHandler {
   /** Gives the module's Fastify routes, marked by their config, an error handler of their own. */
   private hookFastifyRoutes(fastify: FastifyInstance, reply: Reply): void {
     fastify.addHook('onRoute', (route) => {
-      if (route.config?.[WAZAPIN_ROUTE_CONFIG] !== this.path) {
+      if (route.config?.[WAZAPIN_ROUTE_CONFIG] !== this.options.route.path) {
         return;
       }
       route.errorHandler = (error, request, response) => {

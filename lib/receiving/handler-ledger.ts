@@ -4,8 +4,8 @@ import type { WazapinHandlerFailure } from '../events/wazapin-handler.interface.
 import { WazapinHandlerExplorer } from '../events/wazapin-handler.explorer.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
 import { errorMessage } from '../utils/error-message.js';
-import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
-import { WAZAPIN_IDEMPOTENCY_STORE } from '../wazapin-webhooks.constants.js';
+import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
+import { WAZAPIN_IDEMPOTENCY_STORE, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
 
 const NONE: ReadonlySet<string> = new Set();
 
@@ -24,7 +24,7 @@ export class HandlerLedger {
   private readonly logger = new Logger('WazapinWebhooks');
 
   constructor(
-    private readonly config: WazapinWebhooksConfig,
+    @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
     private readonly explorer: WazapinHandlerExplorer,
     @Inject(WAZAPIN_IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
   ) {}
@@ -54,7 +54,7 @@ export class HandlerLedger {
     if (!this.store.isDone || succeeded.length === 0) {
       return;
     }
-    const ttl = this.config.idempotencyTtlSeconds;
+    const ttl = this.options.idempotency.ttlSeconds;
     try {
       await Promise.all(succeeded.map((name) => this.store.complete(handledKey(event, name), ttl)));
       await this.store.complete(partialKey(event), ttl);

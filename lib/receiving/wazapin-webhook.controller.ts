@@ -1,17 +1,11 @@
-import { Controller, HttpCode, Param, Post, Req, Type, UseFilters, UseGuards, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post, Type, UseFilters, UseGuards, VERSION_NEUTRAL } from '@nestjs/common';
 import type { WazapinRouteVersion } from '../interfaces/wazapin-webhooks-options.interface.js';
-import { WAZAPIN_VERIFIED_DELIVERY } from '../wazapin-webhooks.constants.js';
 import { FASTIFY_ROUTE_CONFIG_METADATA, WAZAPIN_ROUTE_CONFIG } from './body-read-failure.handler.js';
 import { WazapinSignatureGuard } from './signature.guard.js';
-import type { VerifiedDelivery } from './verified-delivery.interface.js';
+import type { SignedDelivery } from './signed-delivery.interface.js';
+import { VerifiedDelivery } from './verified-delivery.decorator.js';
 import { WazapinWebhookExceptionFilter } from './wazapin-webhook-exception.filter.js';
 import { type WazapinWebhookReceipt, WazapinWebhookReceiver } from './wazapin-webhook.receiver.js';
-import type { WebhookRequest } from './webhook-request.interface.js';
-
-function verifiedDelivery(request: WebhookRequest): VerifiedDelivery {
-  // The guard always sets it before the handler runs.
-  return request[WAZAPIN_VERIFIED_DELIVERY] as VerifiedDelivery;
-}
 
 /**
  * Makes the webhook controller for one module registration: a class of its own, so its
@@ -27,14 +21,14 @@ export function createWazapinWebhookController(path: string, version: WazapinRou
 
     @Post()
     @HttpCode(200)
-    receive(@Req() request: WebhookRequest): Promise<WazapinWebhookReceipt> {
-      return this.receiver.receive(verifiedDelivery(request));
+    receive(@VerifiedDelivery() delivery: SignedDelivery): Promise<WazapinWebhookReceipt> {
+      return this.receiver.receive(delivery);
     }
 
     @Post(':eventType')
     @HttpCode(200)
-    receiveTyped(@Req() request: WebhookRequest, @Param('eventType') eventType: string): Promise<WazapinWebhookReceipt> {
-      return this.receiver.receive(verifiedDelivery(request), eventType);
+    receiveTyped(@VerifiedDelivery() delivery: SignedDelivery, @Param('eventType') eventType: string): Promise<WazapinWebhookReceipt> {
+      return this.receiver.receive(delivery, eventType);
     }
   }
   for (const decorate of decorators) {

@@ -13,9 +13,9 @@ import { readWebhookHeaders, type WebhookSignatureHeaders } from '../signature/w
 import { checkWebhookTimestamp } from '../signature/webhook-timestamp.js';
 import type { WebhookVerificationFailure, WebhookVerifier } from '../signature/webhook-verifier.interface.js';
 import { ThrottledLog } from '../utils/throttled-log.js';
-import { WazapinWebhooksConfig } from '../wazapin-webhooks.config.js';
-import { WAZAPIN_WEBHOOK_VERIFIER } from '../wazapin-webhooks.constants.js';
-import type { VerifiedDelivery } from './verified-delivery.interface.js';
+import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
+import { WAZAPIN_WEBHOOK_VERIFIER, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import type { SignedDelivery } from './signed-delivery.interface.js';
 import type { WebhookRequest } from './webhook-request.interface.js';
 
 const RAW_BODY_MISSING =
@@ -83,19 +83,19 @@ export class WebhookRequestVerifier {
   private readonly rawBodyMissing = new ThrottledLog(RAW_BODY_LOG_INTERVAL_MS);
 
   constructor(
-    private readonly config: WazapinWebhooksConfig,
+    @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
     @Inject(WAZAPIN_WEBHOOK_VERIFIER) private readonly verifier: WebhookVerifier,
   ) {}
 
   /** The verified delivery, or an HTTP exception saying what is wrong with the request. */
-  verify(request: WebhookRequest): VerifiedDelivery {
+  verify(request: WebhookRequest): SignedDelivery {
     if (!isJsonContentType(request.headers['content-type'])) {
       throw new UnsupportedMediaTypeException('Webhook body must be application/json in UTF-8');
     }
     const headers = readWebhookHeaders(request.headers);
     const body = Buffer.isBuffer(request.rawBody) ? request.rawBody : this.bodyWithoutRawBytes(request, headers);
-    if (body.length > this.config.maxBodyBytes) {
-      throw new PayloadTooLargeException(`Webhook body exceeds ${this.config.maxBodyBytes} bytes`);
+    if (body.length > this.options.maxBodyBytes) {
+      throw new PayloadTooLargeException(`Webhook body exceeds ${this.options.maxBodyBytes} bytes`);
     }
     const signed = present(headers);
     const result = this.verifier.verify(signed, body);
@@ -115,7 +115,7 @@ export class WebhookRequestVerifier {
     if (!announcesBody(request)) {
       return EMPTY_BODY;
     }
-    const timestamp = checkWebhookTimestamp(present(headers).timestamp, this.config.toleranceSeconds, Math.floor(Date.now() / 1000));
+    const timestamp = checkWebhookTimestamp(present(headers).timestamp, this.options.toleranceSeconds, Math.floor(Date.now() / 1000));
     if (!timestamp.ok) {
       throw REJECTIONS[timestamp.reason]();
     }

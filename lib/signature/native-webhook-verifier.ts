@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { timingSafeEqual } from 'node:crypto';
 import { HmacSha256 } from './hmac-sha256.js';
-import { decodeWebhookSecrets } from './webhook-secret.js';
 import type { WebhookSignatureHeaders } from './webhook-headers.js';
 import { checkWebhookTimestamp } from './webhook-timestamp.js';
 import type {
@@ -34,9 +33,8 @@ export class NativeWebhookVerifier implements WebhookVerifier {
   private readonly received = Buffer.alloc(SIGNATURE_TEXT_LENGTH);
 
   constructor(options: WebhookVerifierOptions) {
-    const keys = decodeWebhookSecrets(options.secrets);
-    this.hmac = new HmacSha256(keys);
-    this.keyCount = keys.length;
+    this.hmac = new HmacSha256(options.keys);
+    this.keyCount = options.keys.length;
     this.toleranceSeconds = options.toleranceSeconds;
   }
 

@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { packageRequire } from '../utils/commonjs-scope.cjs';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
-import { splitWebhookSecrets, decodeWebhookSecrets } from './webhook-secret.js';
 import type { WebhookSignatureHeaders } from './webhook-headers.js';
 import { checkWebhookTimestamp } from './webhook-timestamp.js';
 import type {
@@ -16,7 +15,7 @@ const SVIX_TOLERANCE_SECONDS = 300;
 interface SvixWebhook {
   verify(payload: string | Buffer, headers: Record<string, string>): unknown;
 }
-type SvixWebhookClass = new (secret: string) => SvixWebhook;
+type SvixWebhookClass = new (key: Uint8Array, options: { format: 'raw' }) => SvixWebhook;
 
 function loadSvix(): SvixWebhookClass {
   try {
@@ -43,9 +42,8 @@ export class SvixWebhookVerifier implements WebhookVerifier {
         `WazapinWebhooksModule: verifier "svix" cannot accept timestamps more than ${SVIX_TOLERANCE_SECONDS} s away; lower toleranceSeconds or use the "native" verifier.`,
       );
     }
-    decodeWebhookSecrets(options.secrets);
     const Webhook = loadSvix();
-    this.webhooks = splitWebhookSecrets(options.secrets).map((secret) => new Webhook(secret));
+    this.webhooks = options.keys.map((key) => new Webhook(key, { format: 'raw' }));
     this.toleranceSeconds = options.toleranceSeconds;
   }
 

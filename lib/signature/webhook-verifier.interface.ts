@@ -20,8 +20,8 @@ export interface WebhookVerifier {
 
 /** Verifier settings shared by the implementations. */
 export interface WebhookVerifierOptions {
-  /** Signing secrets, `whsec_` prefix optional; any of them may match. */
-  secrets: string | readonly string[];
+  /** HMAC keys of the signing secrets (see `decodeWebhookSecrets`); any of them may match. */
+  keys: readonly Buffer[];
   /** Largest accepted distance between the timestamp and now, past or future. */
   toleranceSeconds: number;
 }

@@ -1,6 +1,7 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import type { WazapinEventType } from '../events/wazapin-event-type.js';
-import { WazapinWebhookReceiver } from '../receiving/wazapin-webhook.receiver.js';
+import { BackgroundDispatcher } from '../dispatch/background.dispatcher.js';
+import { WAZAPIN_DISPATCHER } from '../wazapin-webhooks.constants.js';
 import { deliverWazapinEvent, type WazapinDeliveryOptions, type WazapinDeliveryResult } from './deliver-wazapin-event.js';
 import type { WazapinPayloadOverrides } from './sample-wazapin-payload.js';
 
@@ -55,8 +56,11 @@ export class WazapinTestingApp {
    * deliver with the app's real dispatch mode and then assert. With `inline` there is nothing
    * to wait for.
    */
-  settled(): Promise<void> {
-    return this.app.get(WazapinWebhookReceiver, { strict: false }).settled();
+  async settled(): Promise<void> {
+    const dispatcher: unknown = this.app.get(WAZAPIN_DISPATCHER, { strict: false });
+    if (dispatcher instanceof BackgroundDispatcher) {
+      await dispatcher.settled();
+    }
   }
 
   /** Closes the app and its HTTP server. */

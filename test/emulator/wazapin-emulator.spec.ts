@@ -1,5 +1,7 @@
 import { Webhook } from 'svix';
-import { NativeWebhookVerifier, type WazapinEndpoint } from '../../lib/index.js';
+import type { WazapinEndpoint } from '../../lib/index.js';
+import { NativeWebhookVerifier } from '../../lib/signature/native-webhook-verifier.js';
+import { decodeWebhookSecrets } from '../../lib/signature/webhook-secret.js';
 import { WAZAPIN_RETRY_SCHEDULE_MS, WazapinEmulator, type WazapinEmulatorOptions } from '../../lib/testing/index.js';
 import { rawApi } from './raw-api.js';
 import { type ReceivedRequest, RecordingReceiver } from './recording-receiver.js';
@@ -25,7 +27,7 @@ function verifies(request: ReceivedRequest, secrets: string[], family: 'svix' | 
     timestamp: header(request, `${family}-timestamp`),
     signature: header(request, `${family}-signature`),
   };
-  const native = new NativeWebhookVerifier({ secrets, toleranceSeconds: 300 }).verify(headers, Buffer.from(request.body)).ok;
+  const native = new NativeWebhookVerifier({ keys: decodeWebhookSecrets(secrets), toleranceSeconds: 300 }).verify(headers, Buffer.from(request.body)).ok;
   const svix = secrets.some((secret) => {
     try {
       new Webhook(secret).verify(request.body, { 'svix-id': headers.id, 'svix-timestamp': headers.timestamp, 'svix-signature': headers.signature });

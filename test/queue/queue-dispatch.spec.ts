@@ -306,7 +306,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     [{ dispatch: 'background', queue: {} }, /queue options are set but dispatch is "background"/],
     [{ dispatch: 'queue', queue: { attempts: 0 } }, /queue.attempts must be a positive integer, got 0/],
     [{ dispatch: 'queue', queue: { concurrency: 1.5 } }, /queue.concurrency must be a positive integer, got 1.5/],
-    [{ dispatch: 'queue', queue: { backoff: -1 } }, /queue.backoff must be a non-negative number of milliseconds, got -1/],
+    [{ dispatch: 'queue', queue: { backoff: -1 } }, /queue.backoff must be a number of at least 0, got -1/],
     [{ dispatch: 'queue', queue: { name: '' } }, /queue.name must be a non-empty string/],
     [{ dispatch: 'queue', queue: { headers: 'x-tenant' } }, /queue.headers must be an array of header names, got "x-tenant"/],
     [{ dispatch: 'queue', queue: { headers: ['x-tenant', ''] } }, /queue.headers must be an array of header names, got \["x-tenant",""\]/],

@@ -3,7 +3,8 @@ import { Injectable, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
 import { OnWazapinEvent, type WazapinEventType } from '../../lib/index.js';
-import { WazapinWebhookReceiver } from '../../lib/receiving/wazapin-webhook.receiver.js';
+import { BackgroundDispatcher } from '../../lib/dispatch/background.dispatcher.js';
+import { WAZAPIN_DISPATCHER } from '../../lib/wazapin-webhooks.constants.js';
 import { deliverWazapinEvent, generateWazapinSecret, WazapinEmulator } from '../../lib/testing/index.js';
 
 /**
@@ -52,7 +53,10 @@ export async function serve(module: Type<unknown>, deliveries: { type: WazapinEv
         throw new Error(`a ${type} delivery was answered ${result.status}: ${JSON.stringify(result.body)}`);
       }
     }
-    await app.get(WazapinWebhookReceiver, { strict: false }).settled();
+    const dispatcher: unknown = app.get(WAZAPIN_DISPATCHER, { strict: false });
+    if (dispatcher instanceof BackgroundDispatcher) {
+      await dispatcher.settled();
+    }
   } finally {
     await app.close();
   }

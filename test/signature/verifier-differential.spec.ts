@@ -1,14 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'svix';
-import {
-  NativeWebhookVerifier,
-  readWebhookHeaders,
-  SvixWebhookVerifier,
-  type WebhookSignatureHeaders,
-  type WebhookVerificationFailure,
-  type WebhookVerificationResult,
-} from '../../lib/index.js';
+import { NativeWebhookVerifier } from '../../lib/signature/native-webhook-verifier.js';
+import { SvixWebhookVerifier } from '../../lib/signature/svix-webhook-verifier.js';
+import { readWebhookHeaders, type WebhookSignatureHeaders } from '../../lib/signature/webhook-headers.js';
+import { decodeWebhookSecrets } from '../../lib/signature/webhook-secret.js';
+import type { WebhookVerificationFailure, WebhookVerificationResult } from '../../lib/signature/webhook-verifier.interface.js';
 import { SeededRandom, seedFromEnv } from '../support/seeded-random.js';
 
 /*
@@ -441,7 +438,7 @@ interface Outcome {
  * chosen so that check can never decide (see `offsetInside`).
  */
 function run(d: Delivery, c: Context): Outcome {
-  const options = { secrets: d.secrets, toleranceSeconds: c.toleranceSeconds };
+  const options = { keys: decodeWebhookSecrets(d.secrets), toleranceSeconds: c.toleranceSeconds };
   const native = new NativeWebhookVerifier(options);
   const svix = new SvixWebhookVerifier(options);
   let headers: WebhookSignatureHeaders;
@@ -530,8 +527,8 @@ describe('documented divergences from the svix library', () => {
   const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
   const body = '{"message_id":"m1","direction":"inbound"}';
   const verifiers = () => [
-    new NativeWebhookVerifier({ secrets: secret, toleranceSeconds: 300 }),
-    new SvixWebhookVerifier({ secrets: secret, toleranceSeconds: 300 }),
+    new NativeWebhookVerifier({ keys: decodeWebhookSecrets(secret), toleranceSeconds: 300 }),
+    new SvixWebhookVerifier({ keys: decodeWebhookSecrets(secret), toleranceSeconds: 300 }),
   ];
 
   it.each(['abc', ' ', '.0', 'e0'])(

@@ -1,4 +1,5 @@
 import { NativeWebhookVerifier } from '../../signature/native-webhook-verifier.js';
+import { decodeWebhookSecrets } from '../../signature/webhook-secret.js';
 import { readWebhookHeaders, type WebhookSignatureHeaders } from '../../signature/webhook-headers.js';
 import { checkWebhookTimestamp } from '../../signature/webhook-timestamp.js';
 import { printable } from '../../utils/printable.js';
@@ -108,7 +109,7 @@ function describeEntries(header: string): string {
 function matchingSecret(headers: WebhookSignatureHeaders, body: Buffer, secrets: readonly string[]): number {
   // Checked "as of" the signed time: the timestamp has its own check, this one is the signature only.
   const asSigned = Number(headers.timestamp);
-  return secrets.findIndex((secret) => new NativeWebhookVerifier({ secrets: [secret], toleranceSeconds: 1 }).verify(headers, body, asSigned).ok);
+  return secrets.findIndex((secret) => new NativeWebhookVerifier({ keys: decodeWebhookSecrets(secret), toleranceSeconds: 1 }).verify(headers, body, asSigned).ok);
 }
 
 /** Bodies a capture commonly turns the sent bytes into, and what that means. */

@@ -1,5 +1,5 @@
-/** A delivery whose signature and timestamp the guard accepted. */
-export interface VerifiedDelivery {
+/** A delivery whose signature and timestamp the signature guard accepted. */
+export interface SignedDelivery {
   readonly id: string;
   readonly timestamp: Date;
   readonly body: Buffer;

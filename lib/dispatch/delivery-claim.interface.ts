@@ -1,0 +1,11 @@
+/**
+ * The hold a delivery's dedupe keys are under once claimed, until it is settled: completed
+ * when its handlers are done, released so a retry can take it otherwise. Neither rejects: a
+ * store that fails to settle leaves the lease to expire, and a retry then runs the delivery.
+ */
+export interface DeliveryClaim {
+  /** Marks the delivery handled for the dedupe TTL: its copies are answered as duplicates. */
+  complete(): Promise<void>;
+  /** Gives the delivery back, so the platform's retry or a redelivery runs it. */
+  release(): Promise<void>;
+}

@@ -1,0 +1,25 @@
+import type { Logger } from '@nestjs/common';
+import type { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
+import type { WazapinEvent } from '../events/wazapin-event.interface.js';
+import type { WazapinHandlerFailure } from '../events/wazapin-handler.interface.js';
+import { errorMessage, errorStack } from '../utils/error-message.js';
+import { printable } from '../utils/printable.js';
+
+/**
+ * Runs the event's handlers but those in `skip`; resolves with the failures, or `undefined`
+ * when dispatching itself failed, and never rejects, so neither a crash nor a claim left held
+ * can follow from anything a handler does.
+ */
+export async function runHandlers(
+  handlers: WazapinEventDispatcher,
+  event: WazapinEvent,
+  logger: Logger,
+  skip?: ReadonlySet<string>,
+): Promise<readonly WazapinHandlerFailure[] | undefined> {
+  try {
+    return await handlers.dispatch(event, skip);
+  } catch (error) {
+    logger.error(`Dispatching ${printable(event.type)} delivery ${printable(event.id)} failed: ${errorMessage(error)}`, errorStack(error));
+    return undefined;
+  }
+}

@@ -1,0 +1,154 @@
+import type { WazapinApiOptions, WazapinAutoRegisterOptions } from './api/interfaces/wazapin-api-options.interface.js';
+import { isEventTypeName } from './events/event-type-name.js';
+import type { IdempotencyStore } from './idempotency/idempotency-store.interface.js';
+import type {
+  WazapinDispatchMode,
+  WazapinRouteVersion,
+  WazapinWebhooksModuleOptions,
+} from './interfaces/wazapin-webhooks-options.interface.js';
+import { resolveQueueOptions, type ResolvedWazapinQueueOptions } from './queue/wazapin-queue.config.js';
+import { decodeWebhookSecrets } from './signature/webhook-secret.js';
+import { checkNumber } from './utils/check-number.js';
+import { WazapinConfigurationError } from './wazapin-configuration.error.js';
+
+/** What `forRoot` / `forRootAsync` fixed when the module was defined, before any factory ran. */
+export interface WazapinModuleDefinition {
+  readonly path: string;
+  readonly version?: WazapinRouteVersion;
+  /** Whether the queue's producer and worker were registered: `dispatch: 'queue'` at definition. */
+  readonly queued: boolean;
+}
+
+/** Deduplication settings, defaults applied. */
+export interface ResolvedWazapinIdempotencyOptions {
+  /** The store given, if any; otherwise the module makes an in-memory one of `maxEntries`. */
+  readonly store?: IdempotencyStore;
+  readonly ttlSeconds: number;
+  readonly leaseSeconds: number;
+  readonly maxEntries: number;
+  readonly failOpen: boolean;
+}
+
+/** The module's options, validated once at startup, defaults applied, secrets decoded; frozen. */
+export interface ResolvedWazapinWebhooksOptions {
+  readonly route: { readonly path: string; readonly version?: WazapinRouteVersion };
+  /** The HMAC keys of the configured secrets, in order. */
+  readonly keys: readonly Buffer[];
+  readonly toleranceSeconds: number;
+  readonly dispatch: WazapinDispatchMode;
+  readonly verifier: 'native' | 'svix';
+  /** Lower case. */
+  readonly eventTypeHeader?: string;
+  readonly knownEventTypes: ReadonlySet<string>;
+  readonly maxBodyBytes: number;
+  readonly handlerTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly idempotency: ResolvedWazapinIdempotencyOptions;
+  /** Set in `dispatch: 'queue'` only. */
+  readonly queue?: ResolvedWazapinQueueOptions;
+  /** As given; `WazapinWebhooksApiService` resolves them, since only it needs them. */
+  readonly api: WazapinApiOptions;
+  readonly autoRegister?: WazapinAutoRegisterOptions;
+}
+
+const HOURS = 3600;
+/** How much longer than the handlers a claim's lease lasts, for the claim and settle around them. */
+const LEASE_MARGIN_SECONDS = 30;
+const DISPATCH_MODES: readonly WazapinDispatchMode[] = ['background', 'inline', 'queue'];
+
+function resolveDispatch(options: WazapinWebhooksModuleOptions, definition: WazapinModuleDefinition): WazapinDispatchMode {
+  const dispatch = options.dispatch ?? (definition.queued ? 'queue' : 'background');
+  if (!DISPATCH_MODES.includes(dispatch)) {
+    throw new WazapinConfigurationError(
+      `WazapinWebhooksModule: dispatch must be one of ${DISPATCH_MODES.join(', ')}, got "${String(options.dispatch)}"`,
+    );
+  }
+  // The queue's producer and worker are registered only when the module is defined queued.
+  if ((dispatch === 'queue') !== definition.queued) {
+    throw new WazapinConfigurationError(
+      definition.queued
+        ? `WazapinWebhooksModule: the module was defined with dispatch: 'queue' but its options say "${dispatch}"; give one mode`
+        : "WazapinWebhooksModule: dispatch: 'queue' decides which providers the module registers, so with forRootAsync give it beside " +
+          "useFactory: forRootAsync({ dispatch: 'queue', useFactory, inject })",
+    );
+  }
+  return dispatch;
+}
+
+function resolveKnownEventTypes(known: readonly string[] = []): ReadonlySet<string> {
+  const invalid = known.findIndex((type) => typeof type !== 'string' || !isEventTypeName(type));
+  if (invalid !== -1) {
+    throw new WazapinConfigurationError(
+      `WazapinWebhooksModule: knownEventTypes[${invalid}] is not an event type name (lower-case words separated by dots, such as message.new)`,
+    );
+  }
+  return new Set(known);
+}
+
+/**
+ * A claim's lease must outlast the handlers it covers: a copy arriving once it ended, while a
+ * handler still ran, would run the delivery again beside it. So it defaults to the handler time
+ * limit and a margin (60 s at least), and a shorter one fails boot. In queue mode it covers the
+ * enqueueing only.
+ */
+function resolveLeaseSeconds(configured: number | undefined, dispatch: WazapinDispatchMode, handlerTimeoutMs: number): number {
+  const handlersSeconds = dispatch === 'queue' ? 0 : Math.ceil(handlerTimeoutMs / 1000);
+  const lease = checkNumber('idempotency.leaseSeconds', configured, Math.max(60, handlersSeconds + LEASE_MARGIN_SECONDS), 'positive');
+  if (lease <= handlersSeconds) {
+    throw new WazapinConfigurationError(
+      `WazapinWebhooksModule: idempotency.leaseSeconds (${lease}) must be longer than handlerTimeoutMs (${handlerTimeoutMs} ms): ` +
+        'a copy of a delivery arriving once the lease ended, while its handlers still run, would run them again beside them',
+    );
+  }
+  return lease;
+}
+
+function resolveVerifier(verifier: WazapinWebhooksModuleOptions['verifier']): 'native' | 'svix' {
+  const resolved = verifier ?? 'native';
+  if (resolved !== 'native' && resolved !== 'svix') {
+    throw new WazapinConfigurationError(`WazapinWebhooksModule: verifier must be "native" or "svix", got "${String(verifier)}"`);
+  }
+  return resolved;
+}
+
+/**
+ * Validates the module's options and applies their defaults, once, at startup: every part of
+ * the module reads this object, never the options as given. Throws a
+ * {@link WazapinConfigurationError} naming the first option that cannot work.
+ */
+export function resolveWazapinWebhooksOptions(
+  options: WazapinWebhooksModuleOptions,
+  definition: WazapinModuleDefinition,
+): ResolvedWazapinWebhooksOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new WazapinConfigurationError(`WazapinWebhooksModule: the options must be an object, got ${options === null ? 'null' : typeof options}`);
+  }
+  const dispatch = resolveDispatch(options, definition);
+  if (options.queue !== undefined && dispatch !== 'queue') {
+    throw new WazapinConfigurationError(`WazapinWebhooksModule: queue options are set but dispatch is "${dispatch}"; set dispatch: 'queue'`);
+  }
+  const handlerTimeoutMs = checkNumber('handlerTimeoutMs', options.handlerTimeoutMs, dispatch === 'inline' ? 10_000 : 5 * 60_000, 'positive');
+  const idempotency = options.idempotency ?? {};
+  return Object.freeze({
+    route: Object.freeze({ path: definition.path, version: definition.version }),
+    keys: Object.freeze(decodeWebhookSecrets(options.secrets)),
+    toleranceSeconds: checkNumber('toleranceSeconds', options.toleranceSeconds, 300, 'positive'),
+    dispatch,
+    verifier: resolveVerifier(options.verifier),
+    eventTypeHeader: options.eventTypeHeader?.toLowerCase(),
+    knownEventTypes: resolveKnownEventTypes(options.knownEventTypes),
+    maxBodyBytes: checkNumber('maxBodyBytes', options.maxBodyBytes, 1024 * 1024, 'positive'),
+    handlerTimeoutMs,
+    shutdownTimeoutMs: checkNumber('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 'positive'),
+    idempotency: Object.freeze({
+      store: idempotency.store,
+      ttlSeconds: checkNumber('idempotency.ttlSeconds', idempotency.ttlSeconds, 72 * HOURS, 'positive'),
+      leaseSeconds: resolveLeaseSeconds(idempotency.leaseSeconds, dispatch, handlerTimeoutMs),
+      maxEntries: checkNumber('idempotency.maxEntries', idempotency.maxEntries, 1_000_000, 'positive'),
+      failOpen: idempotency.failOpen ?? false,
+    }),
+    queue: dispatch === 'queue' ? Object.freeze(resolveQueueOptions(options.queue)) : undefined,
+    api: options.api ?? {},
+    autoRegister: options.autoRegister,
+  });
+}
