@@ -34,7 +34,11 @@ export interface FreshAppSpec {
   devDependencies?: Record<string, string>;
 }
 
-/** The app's sources; `ext` is how its imports end. The `@ts-expect-error` line fails the compile if the package's types are missing or loose. */
+/**
+ * The app's sources; `ext` is how its imports end. They import both entries of the package and
+ * none of its optional peers; each `@ts-expect-error` line fails the compile if the package's
+ * types are missing or loose.
+ */
 function sources(ext: string): Record<string, string> {
   return {
     'src/messages.handler.ts': `import { Injectable } from '@nestjs/common';
@@ -51,18 +55,41 @@ export class MessagesHandler {
   }
 }
 `,
-    'src/app.module.ts': `import { Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
-import { WazapinWebhooksModule } from 'nestjs-wazapin-webhooks';
+    'src/app.module.ts': `import { Injectable, Module } from '@nestjs/common';
+import { RedisIdempotencyStore, WazapinWebhooksModule, type WazapinWebhooksModuleOptions } from 'nestjs-wazapin-webhooks';
 import { MessagesHandler } from './messages.handler${ext}';
+
+/** The app's settings, read from the environment by a provider of its own (no @nestjs/config). */
+@Injectable()
+export class WebhookSettings {
+  readonly redisUrl: string | undefined = process.env.REDIS_URL;
+
+  get secret(): string {
+    const secret = process.env.WAZAPIN_WEBHOOK_SECRET;
+    if (!secret) {
+      throw new Error('WAZAPIN_WEBHOOK_SECRET is not set');
+    }
+    return secret;
+  }
+}
+
+@Module({ providers: [WebhookSettings], exports: [WebhookSettings] })
+export class SettingsModule {}
+
+/** Redis deduplication when REDIS_URL is set; it loads ioredis then, which this app does not install. */
+function idempotency(settings: WebhookSettings): WazapinWebhooksModuleOptions['idempotency'] {
+  return settings.redisUrl ? { store: new RedisIdempotencyStore(settings.redisUrl) } : undefined;
+}
+
+// @ts-expect-error: dispatch is one of the module's modes, so a typo fails the compile
+const typo: WazapinWebhooksModuleOptions = { secrets: 'whsec_unused', dispatch: 'inlin' };
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ ignoreEnvFile: true }),
     WazapinWebhooksModule.forRootAsync({
-      imports: [ConfigModule],
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({ secrets: config.getOrThrow<string>('WAZAPIN_WEBHOOK_SECRET') }),
+      imports: [SettingsModule],
+      inject: [WebhookSettings],
+      useFactory: (settings: WebhookSettings): WazapinWebhooksModuleOptions => ({ secrets: settings.secret, idempotency: idempotency(settings) }),
     }),
   ],
   providers: [MessagesHandler],
@@ -82,11 +109,14 @@ async function bootstrap(): Promise<void> {
 }
 void bootstrap();
 `,
-    'src/kit-check.ts': `import { createWazapinTestingModule } from 'nestjs-wazapin-webhooks/testing';
+    'src/kit-check.ts': `import type { WazapinWebhooksModuleOptions } from 'nestjs-wazapin-webhooks';
+import { createWazapinTestingModule, type WazapinTestingApp } from 'nestjs-wazapin-webhooks/testing';
 import { MessagesHandler } from './messages.handler${ext}';
 
+const webhooks: Partial<WazapinWebhooksModuleOptions> = { dispatch: 'inline', idempotency: { ttlSeconds: 60 } };
+
 async function main(): Promise<void> {
-  const wazapin = await createWazapinTestingModule({ providers: [MessagesHandler] });
+  const wazapin: WazapinTestingApp = await createWazapinTestingModule({ providers: [MessagesHandler], webhooks });
   const result = await wazapin.deliver('message.new', { from_phone: '6280000000011' });
   console.log(\`KIT \${result.status}\`);
   await wazapin.close();
