@@ -1,4 +1,4 @@
-import { SetMetadata } from '@nestjs/common';
+import { extendArrayMetadata } from '@nestjs/common/utils/extend-metadata.util.js';
 import { WAZAPIN_EVENT_HANDLER_METADATA, WAZAPIN_WILDCARD } from '../wazapin-webhooks.constants.js';
 import type { WazapinEventType } from './wazapin-event-type.js';
 import type { WazapinEvent } from './wazapin-event.interface.js';
@@ -20,6 +20,10 @@ export type WazapinHandlerDecorator<T extends WazapinEventType> = <M extends (ev
  * Marks a provider method as a handler of one or more Wazapin event types, or of every
  * event with `'*'`. The method receives a {@link WazapinEvent} of those types; it may be async.
  *
+ * Decorators stack: a method under two of them handles the types of both (its parameter must
+ * take the events of each), and runs once per event, even for a type both name or one that a
+ * `'*'` beside it also covers.
+ *
  * @example
  * ```ts
  * @OnWazapinEvent('message.new')
@@ -31,8 +35,8 @@ export function OnWazapinEvent<const T extends WazapinEventType>(types: T | read
   if (list.length === 0 || list.some((t) => typeof t !== 'string' || t.trim() === '')) {
     throw new Error('@OnWazapinEvent() needs at least one non-empty event type, or "*"');
   }
-  const decorate = SetMetadata(WAZAPIN_EVENT_HANDLER_METADATA, list);
-  return (target, propertyKey, descriptor) => {
-    decorate(target, propertyKey, descriptor);
+  return (_target, _propertyKey, descriptor) => {
+    // Each decorator adds its types to those of the decorators below it, as `@OnEvent` does.
+    extendArrayMetadata(WAZAPIN_EVENT_HANDLER_METADATA, list, descriptor.value!);
   };
 }

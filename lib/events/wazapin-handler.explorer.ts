@@ -129,7 +129,8 @@ export class WazapinHandlerExplorer implements OnModuleInit {
         if (types) {
           handlers.push({
             name: `${instance.constructor.name}.${method}`,
-            types,
+            // Stacked decorators, or one naming a type twice, still make one handler, run once per event.
+            types: [...new Set(types)],
             invoke: wrapper.isDependencyTreeStatic() ? this.singletonCall(instance, method) : this.scopedCall(wrapper, method),
           });
         }

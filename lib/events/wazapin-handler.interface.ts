@@ -4,7 +4,7 @@ import type { WazapinEvent } from './wazapin-event.interface.js';
 export interface WazapinHandler {
   /** `ClassName.method`, for logs. */
   readonly name: string;
-  /** The event types it was declared for (`'*'` for all). */
+  /** The event types it was declared for, each once (`'*'` for all), from every `@OnWazapinEvent` on the method. */
   readonly types: readonly string[];
   invoke(event: WazapinEvent): Promise<void>;
 }

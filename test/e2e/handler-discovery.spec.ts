@@ -1,5 +1,6 @@
 import { Inject, Injectable, Module, Scope } from '@nestjs/common';
 import { LazyModuleLoader, REQUEST } from '@nestjs/core';
+import { WazapinHandlerExplorer } from '../../lib/events/wazapin-handler.explorer.js';
 import { OnWazapinEvent, WazapinWebhooksModule, type WazapinDispatchMode, type WazapinEvent } from '../../lib/index.js';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -125,5 +126,65 @@ describe('a handler class also provided under another token (useExisting)', () =
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('stacked @OnWazapinEvent decorators', () => {
+  const runs: string[] = [];
+
+  @Injectable()
+  class StackedHandlers {
+    @OnWazapinEvent('contact.updated')
+    @OnWazapinEvent('conversation.updated')
+    onCrm(event: WazapinEvent<'contact.updated' | 'conversation.updated'>) {
+      runs.push(`onCrm ${event.id}`);
+    }
+
+    @OnWazapinEvent('message.new')
+    @OnWazapinEvent(['message.new', 'message.sent'])
+    onMessage(event: WazapinEvent<'message.new' | 'message.sent'>) {
+      runs.push(`onMessage ${event.id}`);
+    }
+
+    @OnWazapinEvent('*')
+    @OnWazapinEvent('contact.updated')
+    audit(event: WazapinEvent) {
+      runs.push(`audit ${event.id}`);
+    }
+  }
+
+  let t: TestApp;
+  beforeEach(async () => {
+    runs.length = 0;
+    t = await startTestApp('express', {
+      imports: [WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'inline' })],
+      providers: [StackedHandlers],
+    });
+  });
+  afterEach(() => t.close());
+
+  it('handle the types of every decorator on the method', async () => {
+    const deliveries: [string, string, Record<string, unknown>][] = [
+      ['msg_contact', 'contact.updated', { contact_id: 'c1' }],
+      ['msg_conversation', 'conversation.updated', { conversation_id: 'conv_1' }],
+      ['msg_sent', 'message.sent', { message_id: 'm1', direction: 'outbound' }],
+    ];
+    for (const [id, type, body] of deliveries) {
+      expect((await t.deliver({ secret, id, body }, `/webhooks/wazapin/${type}`)).status).toBe(200);
+    }
+    expect(runs).toEqual(['onCrm msg_contact', 'audit msg_contact', 'onCrm msg_conversation', 'audit msg_conversation', 'onMessage msg_sent', 'audit msg_sent']);
+    expect(t.logger.has('warn', /No @OnWazapinEvent handler/)).toBe(false);
+  });
+
+  it('run a method once per event when two of its decorators name the type, or one is a wildcard', async () => {
+    expect((await t.deliver({ secret, id: 'msg_new', body: { message_id: 'm2', direction: 'inbound' } }, '/webhooks/wazapin/message.new')).status).toBe(200);
+    expect((await t.deliver({ secret, id: 'msg_contact_again', body: { contact_id: 'c2' } }, '/webhooks/wazapin/contact.updated')).status).toBe(200);
+    expect(runs).toEqual(['onMessage msg_new', 'audit msg_new', 'onCrm msg_contact_again', 'audit msg_contact_again']);
+    const handlers = t.app.get(WazapinHandlerExplorer).handlers();
+    expect(handlers.map((handler) => [handler.name, handler.types])).toEqual([
+      ['StackedHandlers.onCrm', ['conversation.updated', 'contact.updated']],
+      ['StackedHandlers.onMessage', ['message.new', 'message.sent']],
+      ['StackedHandlers.audit', ['contact.updated', '*']],
+    ]);
   });
 });

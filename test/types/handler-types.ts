@@ -46,6 +46,45 @@ export class TypedHandlers {
     void event;
   }
 
+  @OnWazapinEvent('contact.updated')
+  @OnWazapinEvent('conversation.updated')
+  stacked(event: WazapinEvent<'contact.updated' | 'conversation.updated'>): string {
+    return event.type;
+  }
+
+  @OnWazapinEvent('message.new')
+  @OnWazapinEvent(['message.sent', 'message.status_update'])
+  stackedWithList(event: WazapinEvent<'message.new' | 'message.sent' | 'message.status_update'>): string {
+    return event.payload.message_id;
+  }
+
+  @OnWazapinEvent('*')
+  @OnWazapinEvent('message.new')
+  stackedOnWildcard(event: WazapinEvent): string {
+    return event.id;
+  }
+
+  // @ts-expect-error: stacked, each decorator's types must be taken: this one's contact.updated is not
+  @OnWazapinEvent('contact.updated')
+  @OnWazapinEvent('conversation.updated')
+  stackedTakingOne(event: WazapinEvent<'conversation.updated'>): void {
+    void event;
+  }
+
+  @OnWazapinEvent('conversation.updated')
+  // @ts-expect-error: the same, whichever of the two decorators names the type not taken
+  @OnWazapinEvent('contact.updated')
+  stackedTakingOther(event: WazapinEvent<'conversation.updated'>): void {
+    void event;
+  }
+
+  @OnWazapinEvent('message.new')
+  // @ts-expect-error: a '*' stacked on a narrower handler needs a method that takes every event
+  @OnWazapinEvent('*')
+  stackedNarrowWildcard(event: WazapinEvent<'message.new'>): void {
+    void event;
+  }
+
   @OnWazapinEvent('*')
   audit(event: WazapinEvent): string {
     return event.id;
