@@ -10,6 +10,14 @@ import { printable } from '../utils/printable.js';
 
 type ProviderWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
+/** A `@OnWazapinEvent` method found for the first time, not named yet. */
+interface NewHandler {
+  readonly instance: object;
+  readonly method: string;
+  readonly wrapper: ProviderWrapper;
+  readonly types: string[];
+}
+
 /**
  * Finds every `@OnWazapinEvent` method of the app's providers at startup (and in modules loaded
  * lazily later), and indexes them by event type, so finding the handlers of an event is one map
@@ -23,6 +31,10 @@ export class WazapinHandlerExplorer implements OnModuleInit {
   private all: WazapinHandler[] = [];
   /** How many modules the app had when its handlers were last discovered. */
   private modulesSeen = 0;
+  /** The handler of each provider instance's method, kept across discoveries with its name. */
+  private readonly found = new WeakMap<object, Map<string, WazapinHandler>>();
+  /** Names given to handlers, and names that collided (given to none since); see {@link WazapinHandler.name}. */
+  private readonly namesTaken = new Set<string>();
   /** The injection context of each event in flight, for request-scoped handlers. */
   private readonly contexts = new WeakMap<WazapinEvent, ContextId>();
 
@@ -83,9 +95,9 @@ export class WazapinHandlerExplorer implements OnModuleInit {
     if (this.modules.size === this.modulesSeen) {
       return;
     }
-    const known = new Set(this.all.map((handler) => handler.name));
+    const known = new Set(this.all);
     const handlers = this.discover();
-    const added = handlers.filter((handler) => !known.has(handler.name));
+    const added = handlers.filter((handler) => !known.has(handler));
     this.index(handlers);
     if (added.length > 0) {
       this.logger.log(`Found ${added.length} @OnWazapinEvent handler(s) in a module loaded lazily: ${added.map((handler) => handler.name).join(', ')}`);
@@ -112,8 +124,14 @@ export class WazapinHandlerExplorer implements OnModuleInit {
     }
   }
 
+  /**
+   * The app's handlers, in discovery order (modules as Nest scanned them, then providers as each
+   * module lists them). A method found before keeps its handler, and so its name; those found for
+   * the first time are named by {@link nameNew}.
+   */
   private discover(): WazapinHandler[] {
-    const handlers: WazapinHandler[] = [];
+    const found: (WazapinHandler | NewHandler)[] = [];
+    const fresh: NewHandler[] = [];
     // A provider exported under another token (`useExisting`) is the same instance: its handlers run once.
     const seen = new Set<object>();
     for (const wrapper of this.discovery.getProviders()) {
@@ -124,19 +142,59 @@ export class WazapinHandlerExplorer implements OnModuleInit {
       seen.add(instance);
       const prototype = Object.getPrototypeOf(instance) as object;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const known = this.found.get(instance)?.get(method);
+        if (known) {
+          found.push(known);
+          continue;
+        }
         const fn = (instance as Record<string, unknown>)[method];
         const types = typeof fn === 'function' ? this.reflector.get<string[] | undefined>(WAZAPIN_EVENT_HANDLER_METADATA, fn) : undefined;
         if (types) {
-          handlers.push({
-            name: `${instance.constructor.name}.${method}`,
-            // Stacked decorators, or one naming a type twice, still make one handler, run once per event.
-            types: [...new Set(types)],
-            invoke: wrapper.isDependencyTreeStatic() ? this.singletonCall(instance, method) : this.scopedCall(wrapper, method),
-          });
+          // Stacked decorators, or one naming a type twice, still make one handler, run once per event.
+          const entry: NewHandler = { instance, method, wrapper, types: [...new Set(types)] };
+          fresh.push(entry);
+          found.push(entry);
         }
       }
     }
-    return handlers;
+    const named = this.nameNew(fresh);
+    return found.map((entry) => ('invoke' in entry ? entry : named.get(entry)!));
+  }
+
+  /**
+   * Names handlers found for the first time as {@link WazapinHandler.name} states, in discovery
+   * order, and remembers them. A name is never given twice, nor one that collided earlier.
+   */
+  private nameNew(fresh: readonly NewHandler[]): Map<NewHandler, WazapinHandler> {
+    const base = (entry: NewHandler) => `${entry.instance.constructor.name}.${entry.method}`;
+    const counts = new Map<string, number>();
+    for (const entry of fresh) {
+      counts.set(base(entry), (counts.get(base(entry)) ?? 0) + 1);
+    }
+    const named = new Map<NewHandler, WazapinHandler>();
+    for (const entry of fresh) {
+      const plain = base(entry);
+      const host = entry.wrapper.host?.name;
+      let name = counts.get(plain) === 1 && !this.namesTaken.has(plain) ? plain : host ? `${host}.${plain}` : plain;
+      if (this.namesTaken.has(name)) {
+        let n = 2;
+        while (this.namesTaken.has(`${name}#${n}`)) {
+          n++;
+        }
+        name = `${name}#${n}`;
+      }
+      // The plain name of a collision stays taken, so a handler found later does not get it.
+      this.namesTaken.add(plain).add(name);
+      const handler: WazapinHandler = {
+        name,
+        types: entry.types,
+        invoke: entry.wrapper.isDependencyTreeStatic() ? this.singletonCall(entry.instance, entry.method) : this.scopedCall(entry.wrapper, entry.method),
+      };
+      const methods = this.found.get(entry.instance) ?? new Map<string, WazapinHandler>();
+      this.found.set(entry.instance, methods.set(entry.method, handler));
+      named.set(entry, handler);
+    }
+    return named;
   }
 
   private singletonCall(instance: object, method: string): WazapinHandler['invoke'] {

@@ -1,7 +1,15 @@
-import { Inject, Injectable, Module, Scope } from '@nestjs/common';
+import { Inject, Injectable, Module, Scope, type DynamicModule } from '@nestjs/common';
 import { LazyModuleLoader, REQUEST } from '@nestjs/core';
+import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { WazapinHandlerExplorer } from '../../lib/events/wazapin-handler.explorer.js';
-import { OnWazapinEvent, WazapinWebhooksModule, type WazapinDispatchMode, type WazapinEvent } from '../../lib/index.js';
+import {
+  OnWazapinEvent,
+  WazapinWebhookEvents,
+  WazapinWebhooksModule,
+  type WazapinDispatchMode,
+  type WazapinEvent,
+  type WazapinHandlerFailure,
+} from '../../lib/index.js';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { waitUntil } from '../support/wait-until.js';
 import { startTestApp, type TestApp } from '../support/webhook-app.js';
@@ -185,6 +193,155 @@ describe('stacked @OnWazapinEvent decorators', () => {
       ['StackedHandlers.onCrm', ['conversation.updated', 'contact.updated']],
       ['StackedHandlers.onMessage', ['message.new', 'message.sent']],
       ['StackedHandlers.audit', ['contact.updated', '*']],
+    ]);
+  });
+});
+
+describe('two handler classes of the same name, in two modules', () => {
+  const state = { runs: [] as string[], failuresLeft: { orders: 0, support: 0 }, failures: [] as WazapinHandlerFailure[] };
+
+  /** A `MessagesHandler` class of its own for each module, as two features of an app would have. */
+  const messagesHandler = (feature: 'orders' | 'support') => {
+    @Injectable()
+    class MessagesHandler {
+      @OnWazapinEvent('message.new')
+      onMessage(event: WazapinEvent<'message.new'>) {
+        state.runs.push(`${feature} ${event.id}`);
+        if (state.failuresLeft[feature] > 0) {
+          state.failuresLeft[feature]--;
+          throw new Error(`${feature} down`);
+        }
+      }
+    }
+    return MessagesHandler;
+  };
+
+  @Module({ providers: [messagesHandler('orders')] })
+  class OrdersModule {}
+
+  @Module({ providers: [messagesHandler('support')] })
+  class SupportModule {}
+
+  @Injectable()
+  class FailureListener {
+    @OnEvent(WazapinWebhookEvents.HandlerFailed)
+    onFailure(failure: WazapinHandlerFailure) {
+      state.failures.push(failure);
+    }
+  }
+
+  const ROUTE = '/webhooks/wazapin/message.new';
+  const boot = () =>
+    startTestApp('express', {
+      imports: [EventEmitterModule.forRoot(), WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'inline' }), OrdersModule, SupportModule],
+      providers: [FailureListener],
+    });
+  const deliver = (app: TestApp, id: string) => app.deliver({ secret, id, body: { message_id: `m_${id}`, direction: 'inbound' } }, ROUTE);
+  const names = (app: TestApp) => app.app.get(WazapinHandlerExplorer).handlers().map((handler) => handler.name);
+
+  const apps: TestApp[] = [];
+  beforeEach(() => Object.assign(state, { runs: [], failuresLeft: { orders: 0, support: 0 }, failures: [] }));
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+
+  it('both run, under names qualified by their module, the same in every instance of the app', async () => {
+    const [first, second] = [await boot(), await boot()];
+    apps.push(first, second);
+    expect((await deliver(first, 'msg_both')).status).toBe(200);
+    expect(state.runs.sort()).toEqual(['orders msg_both', 'support msg_both']);
+    expect(names(first)).toEqual(['OrdersModule.MessagesHandler.onMessage', 'SupportModule.MessagesHandler.onMessage']);
+    expect(names(second)).toEqual(names(first));
+  });
+
+  it('a failure of one is reported, logged and emitted, under its own name', async () => {
+    const t = await boot();
+    apps.push(t);
+    state.failuresLeft.support = 1;
+    expect((await deliver(t, 'msg_fails')).status).toBe(500);
+    expect(state.failures.map((failure) => failure.handler)).toEqual(['SupportModule.MessagesHandler.onMessage']);
+    expect(t.logger.has('error', /^Handler SupportModule\.MessagesHandler\.onMessage failed on message\.new delivery msg_fails: support down/)).toBe(true);
+    expect(t.logger.has('error', /OrdersModule\.MessagesHandler/)).toBe(false);
+  });
+
+  it.each(['orders', 'support'] as const)('the inline retry after %s failed runs only that one: the other\'s success is its own', async (failing) => {
+    const t = await boot();
+    apps.push(t);
+    const other = failing === 'orders' ? 'support' : 'orders';
+    state.failuresLeft[failing] = 1;
+    expect((await deliver(t, 'msg_retry')).status).toBe(500);
+    expect((await deliver(t, 'msg_retry')).status).toBe(200);
+    expect(state.runs.filter((run) => run.startsWith(failing))).toEqual([`${failing} msg_retry`, `${failing} msg_retry`]);
+    expect(state.runs.filter((run) => run.startsWith(other))).toEqual([`${other} msg_retry`]);
+  });
+});
+
+describe('handler names beside other handlers of the same name', () => {
+  const runs: string[] = [];
+  const TENANT = Symbol('TENANT');
+
+  @Injectable()
+  class TenantHandler {
+    constructor(@Inject(TENANT) private readonly tenant: string) {}
+
+    @OnWazapinEvent('contact.updated')
+    onContact(event: WazapinEvent<'contact.updated'>) {
+      runs.push(`${this.tenant} ${event.id}`);
+    }
+  }
+
+  /** The same module class imported twice, as a dynamic module: its two hosts have one name. */
+  @Module({})
+  class TenantModule {
+    static forTenant(tenant: string): DynamicModule {
+      return { module: TenantModule, providers: [{ provide: TENANT, useValue: tenant }, TenantHandler] };
+    }
+  }
+
+  const sameNamed = (label: string) => {
+    @Injectable()
+    class ContactsHandler {
+      @OnWazapinEvent('contact.updated')
+      onContact(event: WazapinEvent<'contact.updated'>) {
+        runs.push(`${label} ${event.id}`);
+      }
+    }
+    return ContactsHandler;
+  };
+
+  @Module({ providers: [sameNamed('lazy')] })
+  class LazyContactsModule {}
+
+  let t: TestApp;
+  beforeEach(() => void (runs.length = 0));
+  afterEach(() => t.close());
+
+  it('are numbered #2 in discovery order when their modules are named alike', async () => {
+    t = await startTestApp('express', {
+      imports: [WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'inline' }), TenantModule.forTenant('acme'), TenantModule.forTenant('globex')],
+    });
+    expect((await t.deliver({ secret, id: 'msg_tenants', body: { contact_id: 'c1' } }, '/webhooks/wazapin/contact.updated')).status).toBe(200);
+    expect(runs.sort()).toEqual(['acme msg_tenants', 'globex msg_tenants']);
+    expect(t.app.get(WazapinHandlerExplorer).handlers().map((handler) => handler.name)).toEqual([
+      'TenantModule.TenantHandler.onContact',
+      'TenantModule.TenantHandler.onContact#2',
+    ]);
+  });
+
+  it('in a module loaded lazily: the handler found first keeps its name, the one found later is qualified', async () => {
+    t = await startTestApp('express', {
+      imports: [WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'inline' })],
+      providers: [sameNamed('eager')],
+    });
+    const explorer = t.app.get(WazapinHandlerExplorer);
+    expect(explorer.handlers().map((handler) => handler.name)).toEqual(['ContactsHandler.onContact']);
+    await t.app.get(LazyModuleLoader).load(() => LazyContactsModule);
+    expect((await t.deliver({ secret, id: 'msg_lazy', body: { contact_id: 'c1' } }, '/webhooks/wazapin/contact.updated')).status).toBe(200);
+
+    expect(runs.sort()).toEqual(['eager msg_lazy', 'lazy msg_lazy']);
+    expect(explorer.handlers().map((handler) => handler.name)).toEqual(['ContactsHandler.onContact', 'LazyContactsModule.ContactsHandler.onContact']);
+    expect(t.logger.lines.filter((line) => /loaded lazily/.test(line.message)).map((line) => line.message)).toEqual([
+      'Found 1 @OnWazapinEvent handler(s) in a module loaded lazily: LazyContactsModule.ContactsHandler.onContact',
     ]);
   });
 });
