@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Injectable, Module } from '@nestjs/common';
+import { Injectable, Module, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BullModule, InjectQueue } from '@nestjs/bullmq';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
@@ -71,6 +71,29 @@ class Handlers {
   }
 }
 
+/** Runs of two features' `MessagesHandler` classes, one class of that name in each module. */
+const sameNamed = { runs: [] as string[], supportFailures: 0 };
+const messagesHandler = (feature: 'orders' | 'support') => {
+  @Injectable()
+  class MessagesHandler {
+    @OnWazapinEvent('message.status_update')
+    onStatus(event: WazapinEvent<'message.status_update'>) {
+      sameNamed.runs.push(`${feature} ${event.id}`);
+      if (feature === 'support' && sameNamed.supportFailures > 0) {
+        sameNamed.supportFailures--;
+        throw new Error('support desk unavailable');
+      }
+    }
+  }
+  return MessagesHandler;
+};
+
+@Module({ providers: [messagesHandler('orders')] })
+class OrdersModule {}
+
+@Module({ providers: [messagesHandler('support')] })
+class SupportModule {}
+
 describeIf(redisMissing)("dispatch: 'queue'", () => {
   let redis: { url: string; close(): Promise<void> };
   let prefix: string;
@@ -79,7 +102,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
   let redisClient: Redis;
   const apps: TestApp[] = [];
 
-  const boot = async (queue: WazapinQueueOptions = {}, options: Partial<WazapinWebhooksModuleOptions> = {}) => {
+  const boot = async (queue: WazapinQueueOptions = {}, options: Partial<WazapinWebhooksModuleOptions> = {}, imports: ModuleMetadata['imports'] = []) => {
     const app = await startTestApp('express', {
       imports: [
         EventEmitterModule.forRoot(),
@@ -89,6 +112,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
           queue: { connection: redis.url, prefix, backoff: { type: 'fixed', delay: 10 }, ...queue },
           ...options,
         }),
+        ...imports,
       ],
       providers: [Handlers],
     });
@@ -106,6 +130,7 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     prefix = uniquePrefix('queue');
     inspect = new Queue(QUEUE, { connection: { url: redis.url }, prefix });
     Object.assign(seen, { steady: [], events: [], flaky: [], flakyFailures: 0, gate: undefined, handlerFailures: [], jobFailures: [] });
+    Object.assign(sameNamed, { runs: [], supportFailures: 0 });
   });
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
@@ -225,6 +250,23 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     expect(seen.handlerFailures.map((failure) => failure.handler)).toEqual(['Handlers.flaky', 'Handlers.flaky']);
     expect((await inspect.getJob(jobId('msg_flaky')))?.attemptsMade).toBe(3);
     expect(seen.jobFailures).toEqual([]);
+  });
+
+  it('keeps each handler that succeeded by its own name: of two same-named classes, the retry on another instance runs only the one that failed', async () => {
+    sameNamed.supportFailures = 1;
+    const id = 'msg_same_named';
+    const retryLater = { attempts: 3, backoff: { type: 'fixed', delay: 1000 } } as const;
+    const first = await boot(retryLater, {}, [OrdersModule, SupportModule]);
+    expect((await deliver(first, id)).status).toBe(200);
+    await waitUntil('the first attempt to fail', async () => (await stateOf(id)) === 'delayed');
+    await apps.splice(apps.indexOf(first), 1)[0].close();
+
+    await boot(retryLater, {}, [OrdersModule, SupportModule]);
+    await waitUntil('the retry to complete', async () => (await stateOf(id)) === 'completed');
+    expect(sameNamed.runs.filter((run) => run.startsWith('orders'))).toEqual([`orders ${id}`]);
+    expect(sameNamed.runs.filter((run) => run.startsWith('support'))).toEqual([`support ${id}`, `support ${id}`]);
+    expect(seen.handlerFailures.map((failure) => failure.handler)).toEqual(['SupportModule.MessagesHandler.onStatus']);
+    expect([...((await inspect.getJob(jobId(id)))?.data.handled ?? [])].sort()).toEqual(['Handlers.flaky', 'Handlers.steady', 'OrdersModule.MessagesHandler.onStatus']);
   });
 
   it('leaves a job failed with its error once attempts are exhausted, and emits it once', async () => {
