@@ -111,4 +111,9 @@ export interface WazapinWebhooksModuleExtras {
    * app-wide auth guard, or `[SkipThrottle()]`.
    */
   controllerDecorators?: ClassDecorator[];
+  /**
+   * `'queue'` registers the queue's producer and worker, so `forRootAsync` needs it here, beside
+   * `useFactory`, for `dispatch: 'queue'`. `forRoot` reads it from its options.
+   */
+  dispatch?: WazapinDispatchMode;
 }

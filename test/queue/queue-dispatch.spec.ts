@@ -16,6 +16,8 @@ import {
   type WazapinQueueOptions,
   type WazapinWebhooksModuleOptions,
 } from '../../lib/index.js';
+import { WazapinDeliveryQueue } from '../../lib/queue/wazapin-delivery.queue.js';
+import { WazapinDeliveryWorker } from '../../lib/queue/wazapin-delivery.worker.js';
 import { generateWazapinSecret, signWazapinDelivery } from '../../lib/testing/index.js';
 import { deleteKeys, describeIf, redisMissing, uniquePrefix, useRedis } from '../support/redis.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -334,6 +336,59 @@ describeIf(redisMissing)("dispatch: 'queue'", () => {
     const watcher = app.app.get(QueueWatcher);
     await waitUntil('the job to complete', async () => (await watcher.queue.getJobState(jobId('msg_nest_bullmq'))) === 'completed');
     expect(seen.steady).toEqual(['msg_nest_bullmq']);
+  });
+
+  it("with forRootAsync takes dispatch: 'queue' beside useFactory, where it decides the providers, and queues", async () => {
+    const app = await startTestApp('express', {
+      imports: [
+        EventEmitterModule.forRoot(),
+        WazapinWebhooksModule.forRootAsync({
+          dispatch: 'queue',
+          useFactory: async () => ({ secrets: secret, queue: { connection: redis.url, prefix } }),
+        }),
+      ],
+      providers: [Handlers],
+    });
+    apps.push(app);
+    expect((await deliver(app, 'msg_async')).status).toBe(200);
+    await waitUntil('the job to complete', async () => (await stateOf('msg_async')) === 'completed');
+    expect(seen.steady).toEqual(['msg_async']);
+  });
+
+  it.each([
+    ['the factory alone says queue', { useFactory: () => ({ secrets: secret, dispatch: 'queue' as const }) }, /with forRootAsync give it beside useFactory/],
+    [
+      'the definition says queue, the factory inline',
+      { dispatch: 'queue' as const, useFactory: () => ({ secrets: secret, dispatch: 'inline' as const }) },
+      /defined with dispatch: 'queue' but its options say "inline"/,
+    ],
+  ])('refuses to start when %s', async (_case, asyncOptions, message) => {
+    @Module({ imports: [WazapinWebhooksModule.forRootAsync(asyncOptions)] })
+    class Mismatched {}
+    await expect(NestFactory.createApplicationContext(Mismatched, { logger: false, abortOnError: false })).rejects.toThrow(message);
+  });
+
+  it('registers the BullMQ producer and worker in queue mode only', async () => {
+    const providersOf = async (options: WazapinWebhooksModuleOptions) => {
+      @Module({ imports: [WazapinWebhooksModule.forRoot(options)] })
+      class Probe {}
+      const context = await NestFactory.createApplicationContext(Probe, { logger: false, abortOnError: false });
+      const found = [WazapinDeliveryQueue, WazapinDeliveryWorker].filter((token) => {
+        try {
+          return context.get(token, { strict: false }) !== undefined;
+        } catch {
+          return false;
+        }
+      });
+      await context.close();
+      return found;
+    };
+    expect(await providersOf({ secrets: secret })).toEqual([]);
+    expect(await providersOf({ secrets: secret, dispatch: 'inline' })).toEqual([]);
+    expect(await providersOf({ secrets: secret, dispatch: 'queue', queue: { connection: redis.url, prefix } })).toEqual([
+      WazapinDeliveryQueue,
+      WazapinDeliveryWorker,
+    ]);
   });
 
   it('refuses to start without a Redis for the queue', async () => {
