@@ -31,7 +31,8 @@ export class WazapinEventDispatcher {
 
   /**
    * Runs the handlers of `event`, except those named in `skip` (handlers that already
-   * succeeded on an earlier attempt of a queued delivery).
+   * succeeded on an earlier attempt of a queued delivery). A handler that returns without a
+   * promise has finished; only those that return one are raced against `handlerTimeoutMs`.
    */
   async dispatch(event: WazapinEvent, skip?: ReadonlySet<string>): Promise<WazapinHandlerFailure[]> {
     if (!this.explorer.hasSpecificHandler(event.type)) {
@@ -39,26 +40,58 @@ export class WazapinEventDispatcher {
     }
     const all = this.explorer.handlersFor(event.type);
     const handlers = skip ? all.filter((handler) => !skip.has(handler.name)) : all;
-    const results = await Promise.allSettled(handlers.map((handler) => this.run(handler, event)));
+    // Per handler, in order: whether it failed, and with what.
+    const failed: boolean[] = new Array<boolean>(handlers.length).fill(false);
+    const errors: unknown[] = new Array<unknown>(handlers.length);
+    const running: Promise<void>[] = [];
+    handlers.forEach((handler, index) => {
+      const fail = (error: unknown) => {
+        failed[index] = true;
+        errors[index] = error;
+      };
+      try {
+        const result = handler.invoke(event);
+        if ((typeof result === 'object' && result !== null) || typeof result === 'function') {
+          running.push(this.within(handler, result).then(undefined, fail));
+        }
+      } catch (error) {
+        fail(error);
+      }
+    });
+    if (running.length > 0) {
+      await Promise.all(running);
+    }
     const failures: WazapinHandlerFailure[] = [];
-    results.forEach((result, index) => {
-      if (result.status === 'rejected') {
-        failures.push({ event, handler: handlers[index].name, error: result.reason });
+    handlers.forEach((handler, index) => {
+      if (failed[index]) {
+        failures.push({ event, handler: handler.name, error: errors[index] });
       }
     });
     failures.forEach((failure) => this.report(failure));
     return failures;
   }
 
-  /** The handler's run, failed with a {@link WazapinHandlerTimeoutError} if it outlasts `handlerTimeoutMs`. */
-  private run(handler: WazapinHandler, event: WazapinEvent): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new WazapinHandlerTimeoutError(handler.name, this.options.handlerTimeoutMs)), this.options.handlerTimeoutMs);
+  /**
+   * What a handler returned, awaited (a thenable is followed; so is a value whose `then` throws,
+   * into a rejection), failed with a {@link WazapinHandlerTimeoutError} if it outlasts `handlerTimeoutMs`.
+   */
+  private within(handler: WazapinHandler, result: unknown): Promise<void> {
+    const ms = this.options.handlerTimeoutMs;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new WazapinHandlerTimeoutError(handler.name, ms)), ms);
       // A handler that never settles must not hold the process open either.
       timer.unref();
+      Promise.resolve(result).then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    return Promise.race([handler.invoke(event), timeout]).finally(() => clearTimeout(timer));
   }
 
   private report(failure: WazapinHandlerFailure): void {

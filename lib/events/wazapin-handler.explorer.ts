@@ -198,9 +198,7 @@ export class WazapinHandlerExplorer implements OnModuleInit {
   }
 
   private singletonCall(instance: object, method: string): WazapinHandler['invoke'] {
-    return async (event) => {
-      await (instance as Record<string, (event: WazapinEvent) => unknown>)[method](event);
-    };
+    return (event) => (instance as Record<string, (event: WazapinEvent) => unknown>)[method](event);
   }
 
   /**
@@ -214,7 +212,7 @@ export class WazapinHandlerExplorer implements OnModuleInit {
       const instance = await this.moduleRef.resolve<unknown, Record<string, (event: WazapinEvent) => unknown>>(wrapper.token, this.contextOf(event), {
         strict: false,
       });
-      await instance[method](event);
+      return instance[method](event);
     };
   }
 

@@ -20,7 +20,8 @@ export interface WazapinHandler {
   readonly name: string;
   /** The event types it was declared for, each once (`'*'` for all), from every `@OnWazapinEvent` on the method. */
   readonly types: readonly string[];
-  invoke(event: WazapinEvent): Promise<void>;
+  /** Calls the method: what it returns (a promise, for an async method), or what it throws. */
+  invoke(event: WazapinEvent): unknown;
 }
 
 /** A handler that threw, as logged and emitted. */

@@ -58,7 +58,9 @@ function isJsonContentType(contentType: string | readonly string[] | undefined):
 
 function lowerCaseHeaders(headers: WebhookRequest['headers']): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // Node's parser has lower-cased the names already; lower-casing them again is cheap and sure.
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined) {
       result[name.toLowerCase()] = typeof value === 'string' ? value : value.join(', ');
     }
