@@ -23,6 +23,18 @@ const DEFAULT_MAX_ENTRIES = 1_000_000;
 const EXPIRED_SWEEP_PER_CALL = 4;
 const EMPTY = 0;
 const HOUR_MS = 3600 * 1000;
+/** Keys of a delivery: its id, and a message key for some events. */
+const USUAL_KEYS_PER_CALL = 2;
+
+// The answers of the `*All` methods, settled once: a call allocates no promise.
+const CLAIMED: Promise<IdempotencyClaim> = Promise.resolve('claimed');
+const PROCESSING: Promise<IdempotencyClaim> = Promise.resolve('processing');
+const DONE: Promise<IdempotencyClaim> = Promise.resolve('done');
+const SETTLED: Promise<void> = Promise.resolve();
+
+function settledClaim(claim: IdempotencyClaim): Promise<IdempotencyClaim> {
+  return claim === 'claimed' ? CLAIMED : claim === 'done' ? DONE : PROCESSING;
+}
 
 function powerOfTwoAtLeast(n: number): number {
   let power = 1;
@@ -65,6 +77,8 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
 
   /** Fingerprint of the key a call is about. */
   private readonly key = new Uint32Array(FINGERPRINT_WORDS);
+  /** Fingerprints of the keys a {@link claimAllSync} call is about; grown for a call with more. */
+  private keys = new Uint32Array(USUAL_KEYS_PER_CALL * FINGERPRINT_WORDS);
 
   private readonly logger: LoggerService;
   private readonly earlyEvictions: ThrottledLog;
@@ -107,19 +121,91 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     this.write(this.deadline(ttlSeconds));
   }
 
-  /** Drops a processing lease; a done marker stays, as in Redis, so a late release cannot undo a completion. */
+  /**
+   * Drops a processing lease; a done marker stays, as in Redis, so a late release cannot undo a
+   * completion. Leases have no owner here: a claimer whose lease ran out drops, releasing, the
+   * lease a retry took since, as `release` names the key and not the claimer.
+   */
   async release(key: string): Promise<void> {
     fingerprintKey(key, this.key);
-    const slot = this.slotOf(this.key, 0);
-    if (slot >= 0 && this.logDeadlines[this.index[slot] - 1] < 0) {
-      this.remove(slot);
-    }
+    this.releaseKey();
   }
 
   async isDone(key: string): Promise<boolean> {
     fingerprintKey(key, this.key);
     const slot = this.slotOf(this.key, 0);
     return slot >= 0 && this.logDeadlines[this.index[slot] - 1] > this.clock();
+  }
+
+  /**
+   * Claims every key or none. Done synchronously, so no other call comes between the check and
+   * the writes; the promise returned is one settled in advance, so a call allocates nothing.
+   */
+  claimAll(keys: readonly string[], leaseSeconds: number): Promise<IdempotencyClaim> {
+    try {
+      return settledClaim(this.claimAllSync(keys, leaseSeconds));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  completeAll(keys: readonly string[], ttlSeconds: number): Promise<void> {
+    try {
+      this.ttlSeconds = ttlSeconds;
+      const deadline = this.deadline(ttlSeconds);
+      for (let i = 0; i < keys.length; i++) {
+        fingerprintKey(keys[i], this.key);
+        this.write(deadline);
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return SETTLED;
+  }
+
+  /** Drops the processing leases of `keys`; done markers stay, as with {@link release}. */
+  releaseAll(keys: readonly string[]): Promise<void> {
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        fingerprintKey(keys[i], this.key);
+        this.releaseKey();
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return SETTLED;
+  }
+
+  /**
+   * {@link claimAll} without the promise, for hot paths and benchmarks: answers as
+   * {@link claimSync} would for the first key that is taken, having written nothing, or leases
+   * every key.
+   */
+  claimAllSync(keys: readonly string[], leaseSeconds: number): IdempotencyClaim {
+    const now = this.clock();
+    this.sweep(now);
+    const count = keys.length;
+    if (count * FINGERPRINT_WORDS > this.keys.length) {
+      this.keys = new Uint32Array(count * FINGERPRINT_WORDS);
+    }
+    const fingerprints = this.keys;
+    for (let i = 0; i < count; i++) {
+      const offset = i * FINGERPRINT_WORDS;
+      fingerprintKey(keys[i], fingerprints, offset);
+      const slot = this.slotOf(fingerprints, offset);
+      if (slot >= 0) {
+        const value = this.logDeadlines[this.index[slot] - 1];
+        if (Math.abs(value) > now) {
+          return value < 0 ? 'processing' : 'done';
+        }
+      }
+    }
+    this.leaseSeconds = leaseSeconds;
+    const lease = -this.deadline(leaseSeconds);
+    for (let i = 0; i < count; i++) {
+      this.write(lease, fingerprints, i * FINGERPRINT_WORDS);
+    }
+    return 'claimed';
   }
 
   /** {@link claim} without the promise, for hot paths and benchmarks. */
@@ -139,16 +225,32 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     return 'claimed';
   }
 
-  /** Appends a record of the current key with `value`, and points the index at it. */
-  private write(value: number): void {
+  /** Drops the processing lease of the current key, if it has one. */
+  private releaseKey(): void {
+    const slot = this.slotOf(this.key, 0);
+    if (slot >= 0 && this.logDeadlines[this.index[slot] - 1] < 0) {
+      this.remove(slot);
+    }
+  }
+
+  /**
+   * Appends a record with `value` of the key whose fingerprint is at `source[offset]` (the
+   * current key by default), and points the index at it.
+   */
+  private write(value: number, source: Uint32Array = this.key, offset = 0): void {
     if (this.head - this.tail > this.logMask) {
       this.dropOldest();
     }
     const position = this.head & this.logMask;
-    this.logFingerprints.set(this.key, position * FINGERPRINT_WORDS);
+    const at = position * FINGERPRINT_WORDS;
+    const log = this.logFingerprints;
+    log[at] = source[offset];
+    log[at + 1] = source[offset + 1];
+    log[at + 2] = source[offset + 2];
+    log[at + 3] = source[offset + 3];
     this.logDeadlines[position] = value;
     this.head++;
-    const slot = this.slotOf(this.key, 0);
+    const slot = this.slotOf(source, offset);
     if (slot >= 0) {
       this.index[slot] = position + 1;
       return;

@@ -13,15 +13,15 @@ const md5Binary: (key: string) => string = oneShotHash
   : (key) => crypto.createHash('md5').update(key).digest('binary');
 
 /**
- * Writes the 128-bit fingerprint of `key` into `out` (four words). Two distinct keys share a
- * fingerprint with probability 2^-128, so a store of a million keys can treat equal
+ * Writes the 128-bit fingerprint of `key` into `out` (four words, from `offset`). Two distinct
+ * keys share a fingerprint with probability 2^-128, so a store of a million keys can treat equal
  * fingerprints as equal keys.
  */
-export function fingerprintKey(key: string, out: Uint32Array): void {
+export function fingerprintKey(key: string, out: Uint32Array, offset = 0): void {
   const digest = md5Binary(key);
   for (let word = 0; word < FINGERPRINT_WORDS; word++) {
     const at = word * 4;
-    out[word] =
+    out[offset + word] =
       (digest.charCodeAt(at) | (digest.charCodeAt(at + 1) << 8) | (digest.charCodeAt(at + 2) << 16) | (digest.charCodeAt(at + 3) << 24)) >>> 0;
   }
 }

@@ -34,6 +34,46 @@ describe('InMemoryIdempotencyStore', () => {
     expect(await store.claim('delivery:1', 60)).toBe('claimed');
   });
 
+  describe('claimAll, completeAll, releaseAll', () => {
+    it('takes any number of keys, a key twice included', async () => {
+      const { store } = storeAt();
+      const keys = Array.from({ length: 5 }, (_, i) => `delivery:${i}`);
+      expect(store.claimAllSync(['delivery:twice', 'delivery:twice'], 60)).toBe('claimed');
+      expect(await store.claimAll(keys, 60)).toBe('claimed');
+      expect(await Promise.all(keys.map((key) => store.claim(key, 60)))).toEqual(keys.map(() => 'processing'));
+      await store.completeAll(keys.slice(0, 3), 3600);
+      await store.releaseAll([...keys, 'delivery:twice']);
+      expect(await Promise.all(keys.map((key) => store.claim(key, 60)))).toEqual(['done', 'done', 'done', 'claimed', 'claimed']);
+      expect(store.claimSync('delivery:twice', 60)).toBe('claimed');
+      expect(store.size).toBe(6);
+    });
+
+    it('leaves a key found taken at a later position alone, and writes nothing for the earlier ones', async () => {
+      const { store } = storeAt(undefined, 3);
+      await store.claim('c', 60);
+      expect(store.claimAllSync(['a', 'b', 'c'], 60)).toBe('processing');
+      expect(store.size).toBe(1);
+    });
+
+    it('answers with promises settled in advance, so a call allocates none', () => {
+      const { store } = storeAt();
+      const first = store.claimAll(['delivery:1'], 60);
+      expect(store.claimAll(['delivery:2'], 60)).toBe(first);
+      expect(store.completeAll(['delivery:1'], 60)).toBe(store.releaseAll(['delivery:2']));
+    });
+
+    it('evicts beyond maxEntries as claims one by one do', async () => {
+      const { store } = storeAt(undefined, 3);
+      await store.claimAll(['a', 'b'], 60);
+      await store.completeAll(['a', 'b'], 3600);
+      await store.claimAll(['c', 'd'], 60);
+
+      expect(store.size).toBe(3);
+      expect(await store.claimAll(['b', 'c', 'd'], 60)).toBe('done');
+      expect(store.claimSync('a', 60)).toBe('claimed');
+    });
+  });
+
   describe('expiry', () => {
     // Claims start at several points within a second, since the store counts whole seconds.
     const starts = [0, 1, 500, 999, 1000];
