@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { closeRedisClient, createFailFastRedisClient, type FailFastRedis, type RedisClient } from '../redis/wazapin-redis-connection.js';
 import type { WazapinRedisClient, WazapinRedisConnection } from '../redis/wazapin-redis-connection.interface.js';
@@ -7,7 +8,8 @@ import type { IdempotencyClaim, IdempotencyStore } from './idempotency-store.int
 export interface RedisIdempotencyStoreOptions {
   /**
    * Prefix of every key the store writes. Default `wazapin:idempotency:`. Give each app, or each
-   * Wazapin account, its own prefix when they share one Redis.
+   * Wazapin account, its own prefix when they share one Redis. On a Redis Cluster, one with a hash
+   * tag (`{wazapin}:idempotency:`) keeps a delivery's keys in one slot, claimed in one command.
    */
   keyPrefix?: string;
   /**
@@ -21,21 +23,88 @@ const PROCESSING = 'processing';
 const DONE = 'done';
 const DEFAULT_KEY_PREFIX = 'wazapin:idempotency:';
 const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
-/** A key that expires between the failed SET NX and the GET is claimed again, a bounded number of times. */
-const CLAIM_TRIES = 3;
-/** Deletes a processing lease, never a done marker a later attempt may have written meanwhile. */
-const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /**
- * Deduplication shared by every instance of the app, in Redis: a claim is `SET key processing
- * NX EX lease`, completing writes a done marker with the configured TTL, and a lease whose
- * holder died expires by itself so a retry gets through.
+ * Claims KEYS with a lease of ARGV[1] seconds whose value is ARGV[2], all or none. The first
+ * key found taken decides the answer: `done` for a done marker, `processing` for any other value
+ * (a lease of this version, `processing:<token>`, or of an earlier one, `processing`), and then
+ * nothing is written.
+ */
+const CLAIM_SCRIPT = `
+for i = 1, #KEYS do
+  local value = redis.call('GET', KEYS[i])
+  if value == 'done' then return 'done' end
+  if value then return 'processing' end
+end
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[2], 'EX', ARGV[1])
+end
+return 'claimed'`;
+/** Marks KEYS done for ARGV[1] seconds. */
+const COMPLETE_SCRIPT = `
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], 'done', 'EX', ARGV[1])
+end
+return #KEYS`;
+/**
+ * Deletes the lease of each of KEYS whose value is still ARGV[i], the one this claimer wrote:
+ * never a done marker, nor the lease of a later claimer after this one's expired.
+ */
+const RELEASE_SCRIPT = `
+local released = 0
+for i = 1, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[i] then
+    released = released + redis.call('DEL', KEYS[i])
+  end
+end
+return released`;
+
+/** The scripts, as ioredis's `defineCommand` adds them to the store's connection. */
+interface StoreScripts {
+  wazapinIdempotencyClaim(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<IdempotencyClaim>;
+  wazapinIdempotencyComplete(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
+  wazapinIdempotencyRelease(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
+}
+
+/**
+ * Whether every key that starts with `prefix` hashes to one Cluster slot: Redis hashes only the
+ * part between the key's first `{` and the next `}`, when that part is not empty.
+ */
+function hasHashTag(prefix: string): boolean {
+  const open = prefix.indexOf('{');
+  return open >= 0 && prefix.indexOf('}', open + 1) > open + 1;
+}
+
+/**
+ * Deduplication shared by every instance of the app, in Redis, one command per operation. Claims
+ * and releases are Lua scripts, which Redis runs atomically: a claim checks its keys and, unless
+ * one is taken, gives each a lease `processing:<token>` expiring after `leaseSeconds` (a
+ * delivery's keys all, or none); a release deletes only the leases this store wrote. Completing
+ * writes done markers for the configured TTL. A lease whose holder died expires by itself, so a
+ * retry gets through.
  *
  * The store opens its own connection (from the client, `Cluster`, options or URL given) that
  * fails fast when Redis is down: no offline queue, one retry per command and a command timeout,
  * so a delivery gets its 503 at once instead of waiting for Redis. The connection is closed on
- * app shutdown, or by {@link close}. Every command touches one key, so a Redis Cluster needs no
- * hash tag in {@link RedisIdempotencyStoreOptions.keyPrefix}.
+ * app shutdown, or by {@link close}.
+ *
+ * **Whose lease a release deletes.** Each claim writes a token of its own, which the store keeps
+ * in memory, per key, until the key is completed or released: a claimer whose lease expired
+ * while its handler ran, and which then fails, leaves alone the lease a retry took meanwhile, and
+ * a third copy still finds the key processing. So release a key through the store object that
+ * claimed it; a release of a key it holds no lease of sends nothing. Per key is all it knows:
+ * when one store object claims a key again after its own lease ran out, both claims answer to
+ * the latest token. Leases written as plain `processing` by earlier versions count as taken and
+ * expire by themselves; earlier versions take a lease of this one for taken as well, so both may
+ * serve side by side during a deploy.
+ *
+ * **Redis Cluster.** A script's keys must share a slot. With a hash tag in
+ * {@link RedisIdempotencyStoreOptions.keyPrefix} (`{wazapin}:idempotency:`), every key of the
+ * store does, so claiming or completing a delivery's keys is one command, on one shard. Without
+ * one (as the default prefix), on a Cluster {@link claimAll}, {@link completeAll} and
+ * {@link releaseAll} send one command per key, all at once, and the keys spread over the shards;
+ * {@link claimAll} is then not atomic: it claims each key, and when one is taken releases those
+ * it got and answers for the first taken, as claiming one by one does.
  *
  * @example
  * WazapinWebhooksModule.forRoot({
@@ -47,7 +116,16 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
   private readonly redis: FailFastRedis;
   /** The connection, typed from ioredis. */
   private readonly connection: RedisClient;
+  /** The connection's scripts. */
+  private readonly scripts: StoreScripts;
   private readonly keyPrefix: string;
+  /** Whether a script may take several keys: not on a Cluster where they would spread over slots. */
+  private readonly oneSlot: boolean;
+  /** How the lease values of this store begin: `processing:` and a random id of the store. */
+  private readonly leasePrefix = `${PROCESSING}:${randomBytes(9).toString('base64url')}:`;
+  private claims = 0;
+  /** The lease value this store wrote, per key it holds: what a release of the key may delete. */
+  private readonly leases = new Map<string, string>();
 
   constructor(connection: WazapinRedisConnection, options: RedisIdempotencyStoreOptions = {}) {
     const commandTimeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -57,6 +135,13 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     this.keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.redis = createFailFastRedisClient(connection, commandTimeout, 'RedisIdempotencyStore');
     this.connection = this.redis.client;
+    // ioredis sends EVALSHA, or EVAL the first time on each socket: one command either way.
+    this.connection.defineCommand('wazapinIdempotencyClaim', { lua: CLAIM_SCRIPT });
+    this.connection.defineCommand('wazapinIdempotencyComplete', { lua: COMPLETE_SCRIPT });
+    this.connection.defineCommand('wazapinIdempotencyRelease', { lua: RELEASE_SCRIPT });
+    this.scripts = this.connection as unknown as StoreScripts;
+    // A client's own keyPrefix, which ioredis prepends, comes before the store's.
+    this.oneSlot = !this.connection.isCluster || hasHashTag((this.connection.options.keyPrefix ?? '') + this.keyPrefix);
   }
 
   /**
@@ -68,27 +153,57 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
   }
 
   async claim(key: string, leaseSeconds: number): Promise<IdempotencyClaim> {
-    const redisKey = this.keyPrefix + key;
-    const lease = Math.max(1, Math.ceil(leaseSeconds));
     await this.redis.connected();
-    for (let tries = 0; tries < CLAIM_TRIES; tries++) {
-      if ((await this.connection.set(redisKey, PROCESSING, 'EX', lease, 'NX')) === 'OK') {
-        return 'claimed';
-      }
-      const value = await this.connection.get(redisKey);
-      if (value === DONE) {
-        return 'done';
-      }
-      if (value === PROCESSING) {
-        return 'processing';
-      }
+    return this.claimKeys([key], leaseSeconds);
+  }
+
+  /** One command; on a Cluster without a hash tag in the prefix, one per key (see the class). */
+  async claimAll(keys: readonly string[], leaseSeconds: number): Promise<IdempotencyClaim> {
+    if (keys.length === 0) {
+      return 'claimed';
     }
-    return 'processing';
+    await this.redis.connected();
+    if (this.oneSlot || keys.length === 1) {
+      return this.claimKeys(keys, leaseSeconds);
+    }
+    const claims = await Promise.allSettled(keys.map((key) => this.claimKeys([key], leaseSeconds)));
+    const taken = claims.find((claim) => claim.status === 'rejected' || claim.value !== 'claimed');
+    if (taken === undefined) {
+      return 'claimed';
+    }
+    const got = keys.filter((_, i) => {
+      const claim = claims[i];
+      return claim.status === 'fulfilled' && claim.value === 'claimed';
+    });
+    // A lease left behind when this fails expires by itself; the answer stands.
+    await this.releaseAll(got).catch(() => undefined);
+    if (taken.status === 'rejected') {
+      throw taken.reason;
+    }
+    return taken.value;
   }
 
   async complete(key: string, ttlSeconds: number): Promise<void> {
+    this.leases.delete(key);
     await this.redis.connected();
     await this.connection.set(this.keyPrefix + key, DONE, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+  }
+
+  /** One command; on a Cluster without a hash tag in the prefix, one per key (see the class). */
+  async completeAll(keys: readonly string[], ttlSeconds: number): Promise<void> {
+    if (keys.length === 0) {
+      return;
+    }
+    for (const key of keys) {
+      this.leases.delete(key);
+    }
+    const ttl = Math.max(1, Math.ceil(ttlSeconds));
+    await this.redis.connected();
+    if (this.oneSlot) {
+      await this.scripts.wazapinIdempotencyComplete(keys.length, ...keys.map((key) => this.keyPrefix + key), ttl);
+      return;
+    }
+    await Promise.all(keys.map((key) => this.connection.set(this.keyPrefix + key, DONE, 'EX', ttl)));
   }
 
   async isDone(key: string): Promise<boolean> {
@@ -96,9 +211,35 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     return (await this.connection.get(this.keyPrefix + key)) === DONE;
   }
 
+  /** Deletes the lease this store wrote for `key`, if it is still there: never another's, nor a done marker. */
   async release(key: string): Promise<void> {
+    await this.releaseAll([key]);
+  }
+
+  /**
+   * Deletes the leases this store wrote for `keys` that are still there, in one command (on a
+   * Cluster without a hash tag in the prefix, one per key). Keys it holds no lease of are left out.
+   */
+  async releaseAll(keys: readonly string[]): Promise<void> {
+    const redisKeys: string[] = [];
+    const leases: string[] = [];
+    for (const key of keys) {
+      const lease = this.leases.get(key);
+      if (lease !== undefined) {
+        this.leases.delete(key);
+        redisKeys.push(this.keyPrefix + key);
+        leases.push(lease);
+      }
+    }
+    if (redisKeys.length === 0) {
+      return;
+    }
     await this.redis.connected();
-    await this.connection.eval(RELEASE_SCRIPT, 1, this.keyPrefix + key, PROCESSING);
+    if (this.oneSlot || redisKeys.length === 1) {
+      await this.scripts.wazapinIdempotencyRelease(redisKeys.length, ...redisKeys, ...leases);
+      return;
+    }
+    await Promise.all(redisKeys.map((key, i) => this.scripts.wazapinIdempotencyRelease(1, key, leases[i])));
   }
 
   /** Closes the store's connection. */
@@ -109,5 +250,19 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
   /** Nest calls this when the app shuts down, after every handler has settled its claims. */
   async onApplicationShutdown(): Promise<void> {
     await this.close();
+  }
+
+  /** Claims `keys`, which share a slot, in one command, and keeps the lease value to release them. */
+  private async claimKeys(keys: readonly string[], leaseSeconds: number): Promise<IdempotencyClaim> {
+    const lease = this.leasePrefix + (++this.claims).toString(36);
+    const args: (string | number)[] = keys.map((key) => this.keyPrefix + key);
+    args.push(Math.max(1, Math.ceil(leaseSeconds)), lease);
+    const claim = await this.scripts.wazapinIdempotencyClaim(keys.length, ...args);
+    if (claim === 'claimed') {
+      for (const key of keys) {
+        this.leases.set(key, lease);
+      }
+    }
+    return claim;
   }
 }

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { RedisIdempotencyStore, WazapinWebhooksModule } from '../../lib/index.js';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { deleteKeys, describeIf, redisMissing, redisServerMissing, startRedisServer, uniquePrefix, useRedis } from '../support/redis.js';
+import { waitUntil } from '../support/wait-until.js';
 
 describeIf(redisMissing)('RedisIdempotencyStore', () => {
   let redis: { url: string; close(): Promise<void> };
@@ -70,6 +71,92 @@ describeIf(redisMissing)('RedisIdempotencyStore', () => {
     await s.complete('delivery:released', 60);
     await s.release('delivery:released');
     expect(await s.claim('delivery:released', 60)).toBe('done');
+  });
+
+  /**
+   * The commands Redis receives from clients while `run` runs, as MONITOR shows them, that
+   * touch a key under the test's prefix; the commands scripts run inside Redis left out.
+   */
+  async function commandsReceived(run: () => Promise<unknown>): Promise<string[][]> {
+    const monitor = await inspect.monitor();
+    const received: string[][] = [];
+    const marker = `${prefix}monitor-marker`;
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && args.some((arg) => arg.startsWith(prefix))) {
+        received.push(args);
+      }
+    });
+    try {
+      await run();
+      // MONITOR lines come in order: once the marker's is in, every earlier command's is.
+      await inspect.exists(marker);
+      await waitUntil('MONITOR to show the marker', () => received.some((args) => args.includes(marker)));
+    } finally {
+      monitor.disconnect();
+    }
+    return received.filter((args) => !args.includes(marker)).map(([name, ...args]) => [name.toLowerCase(), ...args]);
+  }
+
+  it("claims a delivery's two keys in one command, completes them in one, and releases them in one", async () => {
+    const s = store();
+    const keys = ['delivery:message.new:dlv_1', 'message:message.new:wamid-1'];
+    const redisKeys = keys.map((key) => prefix + key);
+    // ioredis sends a script as EVAL the first time on a connection, then as EVALSHA.
+    const script = expect.stringMatching(/^eval(sha)?$/);
+    const lease = expect.stringMatching(/^processing:/);
+    for (const round of [1, 2]) {
+      const claim = await commandsReceived(() => s.claimAll(keys, 60));
+      expect({ round, claim }).toEqual({ round, claim: [[script, expect.any(String), '2', ...redisKeys, '60', lease]] });
+      const complete = await commandsReceived(() => s.completeAll(keys, 3600));
+      expect({ round, complete }).toEqual({ round, complete: [[script, expect.any(String), '2', ...redisKeys, '3600']] });
+      expect(await inspect.mget(...redisKeys)).toEqual(['done', 'done']);
+      await inspect.del(...redisKeys);
+    }
+    expect(await commandsReceived(() => s.claimAll(keys, 60))).toHaveLength(1);
+    expect(await commandsReceived(() => s.releaseAll(keys))).toEqual([[script, expect.any(String), '2', ...redisKeys, lease, lease]]);
+    expect(await inspect.exists(...redisKeys)).toBe(0);
+    // A conflict is one command too, where SET NX then GET took two.
+    await s.claim(keys[1], 60);
+    expect(await commandsReceived(async () => expect(await s.claimAll(keys, 60)).toBe('processing'))).toHaveLength(1);
+    expect(await commandsReceived(async () => expect(await s.claim(keys[1], 60)).toBe('processing'))).toHaveLength(1);
+  });
+
+  it('sends nothing to release keys it holds no lease of', async () => {
+    const s = store();
+    await s.complete('delivery:completed', 60);
+    expect(await commandsReceived(() => s.releaseAll(['delivery:never', 'delivery:completed']))).toEqual([]);
+    expect(await commandsReceived(() => s.release('delivery:never'))).toEqual([]);
+  });
+
+  it('writes a lease of its own for each claim, and forgets it once the key is completed or released', async () => {
+    const s = store();
+    const leases = (s as unknown as { leases: Map<string, string> }).leases;
+    await s.claimAll(['delivery:a', 'message:a'], 60);
+    await s.claim('delivery:b', 60);
+    const [a, messageA, b] = await inspect.mget(`${prefix}delivery:a`, `${prefix}message:a`, `${prefix}delivery:b`);
+    expect(a).toMatch(/^processing:[\w-]+:\w+$/);
+    expect(messageA).toBe(a);
+    expect(b).toMatch(/^processing:/);
+    expect(b).not.toBe(a);
+    expect(leases.size).toBe(3);
+    await s.completeAll(['delivery:a', 'message:a'], 60);
+    await s.release('delivery:b');
+    expect(leases.size).toBe(0);
+    // A claim that finds its key taken keeps nothing.
+    expect(await s.claimAll(['delivery:c', 'delivery:a'], 60)).toBe('done');
+    expect(leases.size).toBe(0);
+  });
+
+  it("meets the plain 'processing' leases of earlier versions as taken, and leaves them to expire", async () => {
+    const s = store();
+    await inspect.set(`${prefix}delivery:old`, 'processing', 'EX', 60);
+    expect(await s.claim('delivery:old', 60)).toBe('processing');
+    expect(await s.claimAll(['delivery:new', 'delivery:old'], 60)).toBe('processing');
+    expect(await s.isDone('delivery:old')).toBe(false);
+    await s.release('delivery:old');
+    await s.releaseAll(['delivery:new', 'delivery:old']);
+    expect(await inspect.get(`${prefix}delivery:old`)).toBe('processing');
+    expect(await inspect.exists(`${prefix}delivery:new`)).toBe(0);
   });
 
   it('keeps apps with different prefixes apart on one Redis', async () => {

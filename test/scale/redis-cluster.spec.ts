@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Queue } from 'bullmq';
-import { Cluster } from 'ioredis';
+import { Cluster, type Command } from 'ioredis';
 import { RedisIdempotencyStore, WazapinConfigurationError, WazapinWebhooksModule } from '../../lib/index.js';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { describeIf, uniquePrefix } from '../support/redis.js';
@@ -68,6 +68,66 @@ describeIf(redisClusterMissing)('a Redis Cluster of three masters', () => {
       expect(await Promise.all(keys.map((key) => s.claim(key, 60)))).toEqual(keys.map((_, i) => (i < 15 ? 'done' : 'claimed')));
       const perNode = await Promise.all((s.client as Cluster).nodes('master').map((node) => node.dbsize()));
       expect(perNode.filter((size) => size > 0).length).toBeGreaterThan(1);
+    });
+
+    /** Names of the commands the store sends through its Cluster. */
+    function countCommands(s: RedisIdempotencyStore): string[] {
+      const cluster = s.client as Cluster;
+      const sent: string[] = [];
+      const send = cluster.sendCommand.bind(cluster);
+      cluster.sendCommand = ((command: Command, ...rest: unknown[]) => {
+        sent.push(command.name);
+        return (send as (...args: unknown[]) => unknown)(command, ...rest);
+      }) as typeof cluster.sendCommand;
+      return sent;
+    }
+    /** The master nodes holding keys under the store's prefix. */
+    async function nodesHolding(s: RedisIdempotencyStore, prefix: string): Promise<number> {
+      const keys = await Promise.all((s.client as Cluster).nodes('master').map((node) => node.keys(`${prefix}*`)));
+      return keys.filter((held) => held.length > 0).length;
+    }
+    const pairs = Array.from({ length: 20 }, (_, i) => [`delivery:message.new:dlv_${i}`, `message:message.new:wamid-${i}`]);
+
+    it("claims and completes a delivery's keys in one command each under a hash-tagged prefix, in one slot", async () => {
+      const prefix = `{${uniquePrefix('cluster-tagged')}}:`;
+      const s = store({ keyPrefix: prefix });
+      expect(await s.claim('delivery:warm-up', 60)).toBe('claimed');
+      const sent = countCommands(s);
+      for (const keys of pairs) {
+        sent.length = 0;
+        expect(await s.claimAll(keys, 60)).toBe('claimed');
+        expect(sent).toEqual([expect.stringMatching(/^eval(sha)?$/)]);
+        sent.length = 0;
+        await s.completeAll(keys, 3600);
+        expect(sent).toEqual([expect.stringMatching(/^eval(sha)?$/)]);
+      }
+      expect(await Promise.all(pairs.map((keys) => s.claimAll(keys, 60)))).toEqual(pairs.map(() => 'done'));
+      expect(await nodesHolding(s, prefix)).toBe(1);
+
+      await s.complete('message:done', 3600);
+      expect(await s.claimAll(['delivery:none-claimed', 'message:done'], 60)).toBe('done');
+      expect(await s.claim('delivery:none-claimed', 60)).toBe('claimed');
+    });
+
+    it('claims, completes and releases a delivery\'s keys one command per key without a hash tag, keys on several shards', async () => {
+      const prefix = `${uniquePrefix('cluster-untagged')}:`;
+      const s = store({ keyPrefix: prefix });
+      const other = store({ keyPrefix: prefix });
+      expect(await s.claim('delivery:warm-up', 60)).toBe('claimed');
+      const sent = countCommands(s);
+      expect(await s.claimAll(pairs[0], 60)).toBe('claimed');
+      expect(sent).toHaveLength(2);
+      expect(await Promise.all(pairs.map((keys) => s.claimAll(keys, 60)))).toEqual(pairs.map((_, i) => (i === 0 ? 'processing' : 'claimed')));
+      expect(await Promise.all(pairs.map((keys) => other.claimAll(keys, 60)))).toEqual(pairs.map(() => 'processing'));
+      await Promise.all(pairs.slice(0, 10).map((keys) => s.completeAll(keys, 3600)));
+      await Promise.all(pairs.map((keys) => s.releaseAll(keys)));
+      expect(await Promise.all(pairs.map((keys) => other.claimAll(keys, 60)))).toEqual(pairs.map((_, i) => (i < 10 ? 'done' : 'claimed')));
+      expect(await nodesHolding(s, prefix)).toBeGreaterThan(1);
+
+      // Not atomic here, but a conflict still leaves no key claimed.
+      await other.claim('message:taken', 60);
+      expect(await s.claimAll(['delivery:released-again', 'message:taken'], 60)).toBe('processing');
+      expect(await other.claim('delivery:released-again', 60)).toBe('claimed');
     });
 
     it('fails a claim while the cluster is down instead of waiting for it, and claims again once it is back', async () => {
