@@ -5,13 +5,27 @@ import { deleteKeys, describeIf, redisMissing, uniquePrefix, useRedis } from '..
 interface Subject {
   store: IdempotencyStore;
   advance(seconds: number): Promise<void>;
+  /**
+   * Another store on the same data, as another instance of the app has: for stores several
+   * instances share, whose claims have owners.
+   */
+  peer?(): IdempotencyStore;
+}
+
+type BatchStore = Required<Pick<IdempotencyStore, 'claimAll' | 'completeAll' | 'releaseAll'>> & IdempotencyStore;
+
+function batch(store: IdempotencyStore): BatchStore {
+  expect(store.claimAll).toBeInstanceOf(Function);
+  expect(store.completeAll).toBeInstanceOf(Function);
+  expect(store.releaseAll).toBeInstanceOf(Function);
+  return store as BatchStore;
 }
 
 /**
  * What every IdempotencyStore does, run against each of the module's stores so that a
  * delivery is handled the same whichever one an app configures.
  */
-function storeContract(make: () => Promise<Subject>): void {
+function storeContract(make: () => Promise<Subject>, { shared }: { shared: boolean }): void {
   let subject: Subject;
   beforeEach(async () => {
     subject = await make();
@@ -82,6 +96,130 @@ function storeContract(make: () => Promise<Subject>): void {
     expect(await subject.store.claim('delivery:A', 60)).toBe('claimed');
     expect(await subject.store.claim('message:message.new:a', 60)).toBe('claimed');
   });
+
+  describe('claimAll, completeAll, releaseAll', () => {
+    const keys = ['delivery:a', 'message:message.new:m'];
+
+    it('claims every key; each is then processing, alone or in a batch', async () => {
+      const store = batch(subject.store);
+      expect(await store.claimAll(keys, 60)).toBe('claimed');
+      expect(await store.claim(keys[0], 60)).toBe('processing');
+      expect(await store.claim(keys[1], 60)).toBe('processing');
+      expect(await store.claimAll(keys, 60)).toBe('processing');
+      expect(await store.claimAll([keys[1]], 60)).toBe('processing');
+    });
+
+    it('claims none when the second key is done, and answers done', async () => {
+      const store = batch(subject.store);
+      await store.complete(keys[1], 3600);
+      expect(await store.claimAll(keys, 60)).toBe('done');
+      expect(await store.claim(keys[0], 60)).toBe('claimed');
+    });
+
+    it('claims none when the second key is processing, and answers processing', async () => {
+      const store = batch(subject.store);
+      await store.claim(keys[1], 60);
+      expect(await store.claimAll(keys, 60)).toBe('processing');
+      expect(await store.claim(keys[0], 60)).toBe('claimed');
+    });
+
+    it('answers for the first key that cannot be claimed', async () => {
+      const store = batch(subject.store);
+      await store.claim('delivery:processing', 60);
+      await store.complete('delivery:done', 3600);
+      expect(await store.claimAll(['delivery:processing', 'delivery:done'], 60)).toBe('processing');
+      expect(await store.claimAll(['delivery:done', 'delivery:processing'], 60)).toBe('done');
+      expect(await store.claimAll(['delivery:new', 'delivery:done', 'delivery:processing'], 60)).toBe('done');
+      expect(await store.claim('delivery:new', 60)).toBe('claimed');
+    });
+
+    it('claims nothing for no keys', async () => {
+      const store = batch(subject.store);
+      expect(await store.claimAll([], 60)).toBe('claimed');
+      await store.completeAll([], 60);
+      await store.releaseAll([]);
+    });
+
+    it('completes every key: each is then done for the TTL', async () => {
+      const store = batch(subject.store);
+      await store.claimAll(keys, 60);
+      await store.completeAll(keys, 1);
+      expect(await store.claimAll(keys, 60)).toBe('done');
+      expect(await store.claim(keys[1], 60)).toBe('done');
+      expect(await store.isDone!(keys[0])).toBe(true);
+      expect(await store.isDone!(keys[1])).toBe(true);
+      await subject.advance(2);
+      expect(await store.claimAll(keys, 60)).toBe('claimed');
+    });
+
+    it('completing keys never claimed marks them done', async () => {
+      const store = batch(subject.store);
+      await store.completeAll(keys, 3600);
+      expect(await store.claim(keys[0], 60)).toBe('done');
+      expect(await store.claim(keys[1], 60)).toBe('done');
+    });
+
+    it('releases every key for a retry', async () => {
+      const store = batch(subject.store);
+      await store.claimAll(keys, 60);
+      await store.releaseAll(keys);
+      expect(await store.claimAll(keys, 60)).toBe('claimed');
+    });
+
+    it('releasing never erases a done marker, not even of a key another caller completed meanwhile', async () => {
+      const store = batch(subject.store);
+      const other = subject.peer?.() ?? store;
+      await store.claimAll(keys, 60);
+      await other.complete(keys[1], 3600);
+      await store.releaseAll(keys);
+      expect(await store.claim(keys[0], 60)).toBe('claimed');
+      expect(await store.claim(keys[1], 60)).toBe('done');
+
+      await store.completeAll([keys[0]], 3600);
+      await store.releaseAll(keys);
+      expect(await store.claimAll(keys, 60)).toBe('done');
+    });
+
+    it('frees the leases of a holder that died once they expire', async () => {
+      const store = batch(subject.store);
+      await store.claimAll(keys, 1);
+      await subject.advance(2);
+      expect(await store.claimAll(keys, 60)).toBe('claimed');
+    });
+  });
+
+  if (shared) {
+    describe('whose lease a release deletes', () => {
+      const keys = ['delivery:slow', 'message:message.new:slow'];
+
+      it('a claimer whose lease expired does not release the lease a later claimer took', async () => {
+        const first = subject.store;
+        const second = subject.peer!();
+        expect(await first.claim('delivery:slow', 1)).toBe('claimed');
+        await subject.advance(2);
+        expect(await second.claim('delivery:slow', 60)).toBe('claimed');
+        await first.release('delivery:slow');
+        expect(await subject.peer!().claim('delivery:slow', 60)).toBe('processing');
+        await second.release('delivery:slow');
+        expect(await subject.peer!().claim('delivery:slow', 60)).toBe('claimed');
+      });
+
+      it('nor in a batch', async () => {
+        const first = batch(subject.store);
+        const second = batch(subject.peer!());
+        expect(await first.claimAll(keys, 1)).toBe('claimed');
+        await subject.advance(2);
+        expect(await second.claimAll(keys, 60)).toBe('claimed');
+        await first.releaseAll(keys);
+        const third = batch(subject.peer!());
+        expect(await third.claimAll(keys, 60)).toBe('processing');
+        expect(await third.claim(keys[0], 60)).toBe('processing');
+        expect(await third.claim(keys[1], 60)).toBe('processing');
+        await second.releaseAll(keys);
+        expect(await third.claimAll(keys, 60)).toBe('claimed');
+      });
+    });
+  }
 }
 
 describe('IdempotencyStore contract: InMemoryIdempotencyStore', () => {
@@ -93,19 +231,19 @@ describe('IdempotencyStore contract: InMemoryIdempotencyStore', () => {
         clock.ms += seconds * 1000;
       },
     };
-  });
+  }, { shared: false });
 });
 
 describeIf(redisMissing)('IdempotencyStore contract: RedisIdempotencyStore', () => {
   let redis: { url: string; close(): Promise<void> };
   let prefix: string;
-  let store: RedisIdempotencyStore | undefined;
+  const stores: RedisIdempotencyStore[] = [];
 
   beforeAll(async () => {
     redis = await useRedis();
   });
   afterEach(async () => {
-    await store?.close();
+    await Promise.all(stores.splice(0).map((store) => store.close()));
     await deleteKeys(redis.url, prefix);
   });
   afterAll(async () => {
@@ -114,11 +252,16 @@ describeIf(redisMissing)('IdempotencyStore contract: RedisIdempotencyStore', () 
 
   storeContract(async () => {
     prefix = `${uniquePrefix('contract')}:`;
-    store = new RedisIdempotencyStore(redis.url, { keyPrefix: prefix });
+    const open = () => {
+      const store = new RedisIdempotencyStore(redis.url, { keyPrefix: prefix });
+      stores.push(store);
+      return store;
+    };
     return {
-      store,
+      store: open(),
       // Redis expires keys in real time, to the millisecond.
       advance: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000 + 100)),
+      peer: open,
     };
-  });
+  }, { shared: true });
 });
