@@ -59,6 +59,15 @@ for i = 1, #KEYS do
 end
 return released`;
 
+/** A lease this store wrote: its value, and when Redis has expired it for sure (epoch ms). */
+interface HeldLease {
+  readonly value: string;
+  readonly expires: number;
+}
+
+/** Leases held at which the store first drops those Redis has expired. */
+const LEASES_PRUNED_FROM = 1024;
+
 /** The scripts, as ioredis's `defineCommand` adds them to the store's connection. */
 interface StoreScripts {
   wazapinIdempotencyClaim(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<IdempotencyClaim>;
@@ -89,14 +98,14 @@ function hasHashTag(prefix: string): boolean {
  * app shutdown, or by {@link close}.
  *
  * **Whose lease a release deletes.** Each claim writes a token of its own, which the store keeps
- * in memory, per key, until the key is completed or released: a claimer whose lease expired
- * while its handler ran, and which then fails, leaves alone the lease a retry took meanwhile, and
- * a third copy still finds the key processing. So release a key through the store object that
- * claimed it; a release of a key it holds no lease of sends nothing. Per key is all it knows:
- * when one store object claims a key again after its own lease ran out, both claims answer to
- * the latest token. Leases written as plain `processing` by earlier versions count as taken and
- * expire by themselves; earlier versions take a lease of this one for taken as well, so both may
- * serve side by side during a deploy.
+ * in memory, per key, until the key is completed or released (or, some time after, once the lease
+ * has expired): a claimer whose lease expired while its handler ran, and which then fails, leaves
+ * alone the lease a retry took meanwhile, and a third copy still finds the key processing. So
+ * release a key through the store object that claimed it; a release of a key it holds no lease of
+ * sends nothing. Per key is all it knows: when one store object claims a key again after its own
+ * lease ran out, both claims answer to the latest token. Leases written as plain `processing` by
+ * earlier versions count as taken and expire by themselves; earlier versions take a lease of this
+ * one for taken as well, so both may serve side by side during a deploy.
  *
  * **Redis Cluster.** A script's keys must share a slot. With a hash tag in
  * {@link RedisIdempotencyStoreOptions.keyPrefix} (`{wazapin}:idempotency:`), every key of the
@@ -124,8 +133,10 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
   /** How the lease values of this store begin: `processing:` and a random id of the store. */
   private readonly leasePrefix = `${PROCESSING}:${randomBytes(9).toString('base64url')}:`;
   private claims = 0;
-  /** The lease value this store wrote, per key it holds: what a release of the key may delete. */
-  private readonly leases = new Map<string, string>();
+  /** The lease this store wrote, per key it holds: what a release of the key may delete. */
+  private readonly leases = new Map<string, HeldLease>();
+  /** Size of {@link leases} at which expired leases are next dropped. */
+  private pruneAt = LEASES_PRUNED_FROM;
 
   constructor(connection: WazapinRedisConnection, options: RedisIdempotencyStoreOptions = {}) {
     const commandTimeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -224,11 +235,11 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     const redisKeys: string[] = [];
     const leases: string[] = [];
     for (const key of keys) {
-      const lease = this.leases.get(key);
-      if (lease !== undefined) {
+      const held = this.leases.get(key);
+      if (held !== undefined) {
         this.leases.delete(key);
         redisKeys.push(this.keyPrefix + key);
-        leases.push(lease);
+        leases.push(held.value);
       }
     }
     if (redisKeys.length === 0) {
@@ -254,15 +265,36 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
 
   /** Claims `keys`, which share a slot, in one command, and keeps the lease value to release them. */
   private async claimKeys(keys: readonly string[], leaseSeconds: number): Promise<IdempotencyClaim> {
-    const lease = this.leasePrefix + (++this.claims).toString(36);
+    const value = this.leasePrefix + (++this.claims).toString(36);
+    const seconds = Math.max(1, Math.ceil(leaseSeconds));
     const args: (string | number)[] = keys.map((key) => this.keyPrefix + key);
-    args.push(Math.max(1, Math.ceil(leaseSeconds)), lease);
+    args.push(seconds, value);
     const claim = await this.scripts.wazapinIdempotencyClaim(keys.length, ...args);
     if (claim === 'claimed') {
+      // Redis ran the script before it answered, so its lease ends before this.
+      const held: HeldLease = { value, expires: Date.now() + seconds * 1000 };
       for (const key of keys) {
-        this.leases.set(key, lease);
+        this.leases.set(key, held);
+      }
+      if (this.leases.size >= this.pruneAt) {
+        this.pruneLeases();
       }
     }
     return claim;
+  }
+
+  /**
+   * Forgets the leases Redis has expired, which no release could delete any more: the store then
+   * holds those of the last lease period at most, even for claims that were never settled.
+   * Amortized: the next pruning waits until the leases held have doubled.
+   */
+  private pruneLeases(): void {
+    const now = Date.now();
+    for (const [key, held] of this.leases) {
+      if (held.expires <= now) {
+        this.leases.delete(key);
+      }
+    }
+    this.pruneAt = Math.max(LEASES_PRUNED_FROM, 2 * this.leases.size);
   }
 }

@@ -130,7 +130,7 @@ describeIf(redisMissing)('RedisIdempotencyStore', () => {
 
   it('writes a lease of its own for each claim, and forgets it once the key is completed or released', async () => {
     const s = store();
-    const leases = (s as unknown as { leases: Map<string, string> }).leases;
+    const leases = (s as unknown as { leases: Map<string, unknown> }).leases;
     await s.claimAll(['delivery:a', 'message:a'], 60);
     await s.claim('delivery:b', 60);
     const [a, messageA, b] = await inspect.mget(`${prefix}delivery:a`, `${prefix}message:a`, `${prefix}delivery:b`);
@@ -145,6 +145,16 @@ describeIf(redisMissing)('RedisIdempotencyStore', () => {
     // A claim that finds its key taken keeps nothing.
     expect(await s.claimAll(['delivery:c', 'delivery:a'], 60)).toBe('done');
     expect(leases.size).toBe(0);
+  });
+
+  it('forgets the leases of claims never settled once Redis has expired them', async () => {
+    const s = store();
+    const leases = (s as unknown as { leases: Map<string, unknown> }).leases;
+    await Promise.all(Array.from({ length: 1023 }, (_, i) => s.claim(`delivery:unsettled-${i}`, 1)));
+    expect(leases.size).toBe(1023);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await s.claimAll(['delivery:next', 'message:next'], 60);
+    expect([...leases.keys()]).toEqual(['delivery:next', 'message:next']);
   });
 
   it("meets the plain 'processing' leases of earlier versions as taken, and leaves them to expire", async () => {
