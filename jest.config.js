@@ -7,6 +7,8 @@ export default {
   transform: {
     '^.+\\.c?ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.check.json' }],
   },
-  testMatch: ['<rootDir>/test/**/*.spec.ts'],
+  // Tests live by area (test/receiving, test/queue, …): `*.spec.ts` are unit specs (no server, no
+  // Redis, no process); `*.e2e-spec.ts` run the real thing (a Nest app over HTTP, Redis, the CLI).
+  testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   testTimeout: 30000,
 };
