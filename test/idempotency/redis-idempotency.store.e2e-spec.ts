@@ -1,10 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
-import { RedisIdempotencyStore, WazapinWebhooksModule } from '../../lib/index.js';
+import { OnWazapinEvent, RedisIdempotencyStore, WazapinWebhooksModule } from '../../lib/index.js';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { deleteKeys, describeIf, redisMissing, redisServerMissing, startRedisServer, uniquePrefix, useRedis } from '../support/redis.js';
 import { waitUntil } from '../support/wait-until.js';
+import { startTestApp } from '../support/webhook-app.js';
 
 describeIf(redisMissing)('RedisIdempotencyStore', () => {
   let redis: { url: string; close(): Promise<void> };
@@ -119,6 +120,35 @@ describeIf(redisMissing)('RedisIdempotencyStore', () => {
     await s.claim(keys[1], 60);
     expect(await commandsReceived(async () => expect(await s.claimAll(keys, 60)).toBe('processing'))).toHaveLength(1);
     expect(await commandsReceived(async () => expect(await s.claim(keys[1], 60)).toBe('processing'))).toHaveLength(1);
+  });
+
+  it("through the module's route: a delivery's two keys are claimed in one command and completed in one", async () => {
+    const secret = generateWazapinSecret();
+    let handled = 0;
+    @Injectable()
+    class Statuses {
+      @OnWazapinEvent('message.status_update')
+      onStatus() {
+        handled++;
+      }
+    }
+    const app = await startTestApp('express', {
+      imports: [WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'inline', idempotency: { store: store() } })],
+      providers: [Statuses],
+    });
+    try {
+      const body = { message_id: 'wamid-rt', conversation_id: 'conv_1', status: 'read', organization_id: 'org_1' };
+      const route = '/webhooks/wazapin/message.status_update';
+      const commands = await commandsReceived(async () => expect((await app.deliver({ secret, id: 'dlv_rt', body }, route)).status).toBe(200));
+      const keys = [`${prefix}delivery:message.status_update:dlv_rt`, `${prefix}message:message.status_update:wamid-rt:read`];
+      expect(commands).toEqual([
+        [expect.stringMatching(/^eval(sha)?$/), expect.any(String), '2', ...keys, expect.any(String), expect.stringMatching(/^processing:/)],
+        [expect.stringMatching(/^eval(sha)?$/), expect.any(String), '2', ...keys, expect.any(String)],
+      ]);
+      expect(handled).toBe(1);
+    } finally {
+      await app.close();
+    }
   });
 
   it('sends nothing to release keys it holds no lease of', async () => {
