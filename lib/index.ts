@@ -1,44 +1,80 @@
-export * from './api/dto/create-endpoint.dto.js';
-export * from './api/dto/list-deliveries-query.dto.js';
-export * from './api/dto/retry-delivery.dto.js';
-export * from './api/dto/send-test-delivery.dto.js';
-export * from './api/dto/sync-endpoint.dto.js';
-export * from './api/dto/update-endpoint.dto.js';
-export type * from './api/interfaces/wazapin-api-options.interface.js';
-export type * from './api/interfaces/wazapin-delivery.interface.js';
-export type * from './api/interfaces/wazapin-endpoint-sync-result.interface.js';
-export type * from './api/interfaces/wazapin-endpoint.interface.js';
-export type * from './api/interfaces/wazapin-page.interface.js';
-export * from './api/wazapin-api-env.js';
-export * from './api/wazapin-api.error.js';
-export { WAZAPIN_API_BASE_URL } from './api/wazapin-api.settings.js';
-export * from './api/wazapin-validation.error.js';
-export * from './api/wazapin-webhooks-api.service.js';
-export * from './events/infer-event-type.js';
-export type * from './events/wazapin-event-payloads.interface.js';
-export * from './events/wazapin-event-type.js';
-export type * from './events/wazapin-event.interface.js';
-export type * from './events/wazapin-handler.interface.js';
-export * from './events/wazapin-handler-timeout.error.js';
-export * from './events/on-wazapin-event.decorator.js';
-export type * from './idempotency/idempotency-store.interface.js';
-export * from './idempotency/in-memory-idempotency.store.js';
-export * from './idempotency/redis-idempotency.store.js';
-export type * from './interfaces/wazapin-webhooks-options.interface.js';
-export type { WazapinQueuedDelivery } from './queue/queued-delivery.js';
-export type * from './queue/wazapin-queue-failure.interface.js';
-export type * from './queue/wazapin-queue-options.interface.js';
+// The package's public surface: every name here is documented in README.md and tagged
+// `@publicApi` where it is declared (test/unit/public-surface.spec.ts holds both to it).
+
+// The module, its options and its configuration error
+export { WazapinWebhooksModule } from './wazapin-webhooks.module.js';
+export type {
+  WazapinDispatchMode,
+  WazapinIdempotencyOptions,
+  WazapinRouteVersion,
+  WazapinWebhooksModuleExtras,
+  WazapinWebhooksModuleOptions,
+  WazapinWebhooksOptionsFactory,
+} from './interfaces/wazapin-webhooks-options.interface.js';
+export { WazapinConfigurationError } from './wazapin-configuration.error.js';
+
+// Handlers and the events they receive
+export { OnWazapinEvent } from './events/on-wazapin-event.decorator.js';
+export type { WazapinHandledEvent, WazapinHandlerDecorator } from './events/on-wazapin-event.decorator.js';
+export type { WazapinEvent, WazapinEventPayload, WazapinEventTypeSource } from './events/wazapin-event.interface.js';
+export { WAZAPIN_EVENT_TYPES } from './events/wazapin-event-type.js';
+export type { WazapinEventType, WazapinKnownEventType } from './events/wazapin-event-type.js';
+export type {
+  WazapinContactUpdatedPayload,
+  WazapinConversationUpdatedPayload,
+  WazapinEventPayloadMap,
+  WazapinMessageNewPayload,
+  WazapinMessageSentPayload,
+  WazapinMessageStatus,
+  WazapinMessageStatusUpdatePayload,
+  WazapinTemplateStatusUpdatePayload,
+} from './events/wazapin-event-payloads.interface.js';
 export type { WazapinWebhookReceipt } from './receiving/wazapin-webhook.receiver.js';
-export type * from './redis/wazapin-redis-connection.interface.js';
-export * from './signature/native-webhook-verifier.js';
-export * from './signature/svix-webhook-verifier.js';
-export * from './signature/webhook-headers.js';
-export type * from './signature/webhook-verifier.interface.js';
-export * from './wazapin-configuration.error.js';
-export {
-  WAZAPIN_DEFAULT_PATH,
-  WAZAPIN_UNKNOWN_EVENT,
-  WAZAPIN_WILDCARD,
-  WazapinWebhookEvents,
-} from './wazapin-webhooks.constants.js';
-export * from './wazapin-webhooks.module.js';
+
+// Failures: the events the module emits, and what they carry
+export { WazapinWebhookEvents } from './wazapin-webhooks.constants.js';
+export type { WazapinHandlerFailure } from './events/wazapin-handler.interface.js';
+export { WazapinHandlerTimeoutError } from './events/wazapin-handler-timeout.error.js';
+export type { WazapinQueueJobFailure } from './queue/wazapin-queue-failure.interface.js';
+
+// Deduplication stores, and the Redis connection the Redis store and the queue take
+export type { IdempotencyClaim, IdempotencyStore } from './idempotency/idempotency-store.interface.js';
+export { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
+export type { InMemoryIdempotencyStoreOptions } from './idempotency/in-memory-idempotency.store.js';
+export { RedisIdempotencyStore } from './idempotency/redis-idempotency.store.js';
+export type { RedisIdempotencyStoreOptions } from './idempotency/redis-idempotency.store.js';
+export type { WazapinRedisClient, WazapinRedisConnection } from './redis/wazapin-redis-connection.interface.js';
+
+// Queue dispatch (`dispatch: 'queue'`)
+export type {
+  WazapinKeepJobs,
+  WazapinQueueBackoff,
+  WazapinQueueOptions,
+  WazapinQueueWorkerOptions,
+} from './queue/wazapin-queue-options.interface.js';
+export type { WazapinQueuedDelivery } from './queue/queued-delivery.js';
+
+// The management API client: options, inputs, results and errors
+export { WazapinWebhooksApiService } from './api/wazapin-webhooks-api.service.js';
+export { wazapinApiOptionsFromEnv } from './api/wazapin-api-env.js';
+export type { WazapinEnvSource } from './api/wazapin-api-env.js';
+export type { WazapinApiOptions, WazapinAutoRegisterOptions } from './api/interfaces/wazapin-api-options.interface.js';
+export { CreateWazapinEndpointDto } from './api/dto/create-endpoint.dto.js';
+export { UpdateWazapinEndpointDto } from './api/dto/update-endpoint.dto.js';
+export { SendWazapinTestDeliveryDto } from './api/dto/send-test-delivery.dto.js';
+export { ListWazapinDeliveriesQueryDto } from './api/dto/list-deliveries-query.dto.js';
+export { RetryWazapinDeliveryDto } from './api/dto/retry-delivery.dto.js';
+export { SyncWazapinEndpointDto } from './api/dto/sync-endpoint.dto.js';
+export type { WazapinEndpoint, WazapinWebhookSettings } from './api/interfaces/wazapin-endpoint.interface.js';
+export type {
+  WazapinDelivery,
+  WazapinDeliveryRetry,
+  WazapinDeliveryStatus,
+  WazapinDeliveryTrigger,
+  WazapinTestDelivery,
+} from './api/interfaces/wazapin-delivery.interface.js';
+export type { WazapinPage } from './api/interfaces/wazapin-page.interface.js';
+export type { WazapinEndpointSyncResult } from './api/interfaces/wazapin-endpoint-sync-result.interface.js';
+export { WazapinApiError } from './api/wazapin-api.error.js';
+export type { WazapinApiErrorDetails } from './api/wazapin-api.error.js';
+export { WazapinValidationError } from './api/wazapin-validation.error.js';

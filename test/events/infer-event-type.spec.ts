@@ -1,4 +1,4 @@
-import { inferWazapinEventType } from '../../lib/index.js';
+import { inferWazapinEventType } from '../../lib/events/infer-event-type.js';
 
 const MESSAGE = { message_id: '9f1fd66d-c37a-4b50-a8c2-b4dca523f9c8', conversation_id: '0f89b0f9-74b4-44f9-b9b6-48f6d4de57aa' };
 

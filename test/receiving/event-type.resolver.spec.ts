@@ -1,4 +1,4 @@
-import { WAZAPIN_UNKNOWN_EVENT } from '../../lib/index.js';
+import { WAZAPIN_UNKNOWN_EVENT } from '../../lib/wazapin-webhooks.constants.js';
 import { resolveEventType } from '../../lib/receiving/event-type.resolver.js';
 
 const inbound = { message_id: 'm1', conversation_id: 'c1', direction: 'inbound', from_phone: '6281234567890' };

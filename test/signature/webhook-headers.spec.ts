@@ -1,4 +1,4 @@
-import { readWebhookHeaders } from '../../lib/index.js';
+import { readWebhookHeaders } from '../../lib/signature/webhook-headers.js';
 
 const svix = { 'svix-id': 'msg_svix', 'svix-timestamp': '1700000000', 'svix-signature': 'v1,c3ZpeA==' };
 const webhook = { 'webhook-id': 'msg_webhook', 'webhook-timestamp': '1700000001', 'webhook-signature': 'v1,d2ViaG9vaw==' };
