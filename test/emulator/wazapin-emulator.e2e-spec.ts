@@ -2,7 +2,8 @@ import { Webhook } from 'svix';
 import type { WazapinEndpoint } from '../../lib/index.js';
 import { NativeWebhookVerifier } from '../../lib/signature/native-webhook-verifier.js';
 import { decodeWebhookSecrets } from '../../lib/signature/webhook-secret.js';
-import { WAZAPIN_RETRY_SCHEDULE_MS, WazapinEmulator, type WazapinEmulatorOptions } from '../../lib/testing/index.js';
+import { WAZAPIN_RETRY_SCHEDULE_MS } from '../../lib/testing/emulator/wazapin-retry-schedule.js';
+import { WazapinEmulator, type WazapinEmulatorOptions } from '../../lib/testing/index.js';
 import { rawApi } from './raw-api.js';
 import { type ReceivedRequest, RecordingReceiver } from './recording-receiver.js';
 
