@@ -23,6 +23,8 @@ export const WAZAPIN_DISPATCHER = Symbol('WAZAPIN_DISPATCHER');
 /**
  * Names of the events this module emits on the app's `EventEmitter2`, when the app
  * imports `EventEmitterModule`. Subscribe with `@OnEvent(WazapinWebhookEvents.HandlerFailed)`.
+ *
+ * @publicApi
  */
 export const WazapinWebhookEvents = {
   /** A handler threw. Payload: {@link WazapinHandlerFailure}. */

@@ -1,6 +1,10 @@
 import type { WazapinApiOptions } from './interfaces/wazapin-api-options.interface.js';
 
-/** Something to read settings from: `process.env`, or `@nestjs/config`'s `ConfigService`. */
+/**
+ * Something to read settings from: `process.env`, or `@nestjs/config`'s `ConfigService`.
+ *
+ * @publicApi
+ */
 export type WazapinEnvSource = { get(name: string): unknown } | Readonly<Record<string, string | undefined>>;
 
 function read(source: WazapinEnvSource, name: string): string | undefined {
@@ -23,6 +27,8 @@ function read(source: WazapinEnvSource, name: string): string | undefined {
  *   }),
  * });
  * ```
+ *
+ * @publicApi
  */
 export function wazapinApiOptionsFromEnv(source: WazapinEnvSource = process.env): WazapinApiOptions {
   const options: WazapinApiOptions = {};

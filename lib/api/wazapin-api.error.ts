@@ -1,4 +1,8 @@
-/** Details of a failed Wazapin API call. */
+/**
+ * Details of a failed Wazapin API call.
+ *
+ * @publicApi
+ */
 export interface WazapinApiErrorDetails {
   /** HTTP status; `undefined` when no response came (network error, timeout). */
   status: number | undefined;
@@ -20,6 +24,8 @@ export interface WazapinApiErrorDetails {
 /**
  * A Wazapin API call failed: an error answer, or no answer after the allowed retries. Carries
  * the API's status, code and message and the request's method and path; never the API key.
+ *
+ * @publicApi
  */
 export class WazapinApiError extends Error {
   override readonly name = 'WazapinApiError';

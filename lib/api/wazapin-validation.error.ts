@@ -1,6 +1,8 @@
 /**
  * Thrown by `WazapinWebhooksApiService` when a method's input is invalid. Nothing was sent.
  * `fields` maps each invalid field to what is wrong with it.
+ *
+ * @publicApi
  */
 export class WazapinValidationError extends Error {
   override readonly name = 'WazapinValidationError';

@@ -60,6 +60,8 @@ function sameUrl(a: string, b: string): boolean {
  *
  * Inject it from `WazapinWebhooksModule` (configured by the module's `api` option), or make one
  * outside Nest with `new WazapinWebhooksApiService({ apiKey })`.
+ *
+ * @publicApi
  */
 @Injectable()
 export class WazapinWebhooksApiService {

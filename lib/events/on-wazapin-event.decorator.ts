@@ -3,12 +3,18 @@ import { WAZAPIN_EVENT_HANDLER_METADATA, WAZAPIN_WILDCARD } from '../wazapin-web
 import type { WazapinEventType } from './wazapin-event-type.js';
 import type { WazapinEvent } from './wazapin-event.interface.js';
 
-/** The event a handler of `T` receives: any event when `T` includes the wildcard. */
+/**
+ * The event a handler of `T` receives: any event when `T` includes the wildcard.
+ *
+ * @publicApi
+ */
 export type WazapinHandledEvent<T extends WazapinEventType> = typeof WAZAPIN_WILDCARD extends T ? WazapinEvent : WazapinEvent<T>;
 
 /**
  * A method decorator that accepts only methods whose parameter can take the events of `T`:
  * `@OnWazapinEvent('message.new')` on a method taking `WazapinEvent<'contact.updated'>` does not compile.
+ *
+ * @publicApi
  */
 export type WazapinHandlerDecorator<T extends WazapinEventType> = <M extends (event: WazapinHandledEvent<T>) => unknown>(
   target: object,
@@ -29,6 +35,8 @@ export type WazapinHandlerDecorator<T extends WazapinEventType> = <M extends (ev
  * @OnWazapinEvent('message.new')
  * onMessage(event: WazapinEvent<'message.new'>) {}
  * ```
+ *
+ * @publicApi
  */
 export function OnWazapinEvent<const T extends WazapinEventType>(types: T | readonly T[]): WazapinHandlerDecorator<T> {
   const list: string[] = typeof types === 'string' ? [types] : [...types];

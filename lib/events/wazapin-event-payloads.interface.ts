@@ -6,9 +6,18 @@ interface WazapinPayloadBase {
   [field: string]: unknown;
 }
 
-/** Delivery status of an outbound message. */
+/**
+ * Delivery status of an outbound message.
+ *
+ * @publicApi
+ */
 export type WazapinMessageStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
+/**
+ * Payload of `message.new`: a message in a conversation, usually inbound (`from_phone` set).
+ *
+ * @publicApi
+ */
 export interface WazapinMessageNewPayload extends WazapinPayloadBase {
   message_id: string;
   conversation_id: string;
@@ -19,6 +28,11 @@ export interface WazapinMessageNewPayload extends WazapinPayloadBase {
   msg_type?: string;
 }
 
+/**
+ * Payload of `message.sent`: an outbound message was sent (`to_phone` set).
+ *
+ * @publicApi
+ */
 export interface WazapinMessageSentPayload extends WazapinPayloadBase {
   message_id: string;
   conversation_id: string;
@@ -29,6 +43,11 @@ export interface WazapinMessageSentPayload extends WazapinPayloadBase {
   msg_type?: string;
 }
 
+/**
+ * Payload of `message.status_update`: an outbound message's delivery status changed.
+ *
+ * @publicApi
+ */
 export interface WazapinMessageStatusUpdatePayload extends WazapinPayloadBase {
   message_id: string;
   conversation_id?: string;
@@ -36,6 +55,11 @@ export interface WazapinMessageStatusUpdatePayload extends WazapinPayloadBase {
   organization_id?: string;
 }
 
+/**
+ * Payload of `conversation.updated`: a conversation's status or assignee changed.
+ *
+ * @publicApi
+ */
 export interface WazapinConversationUpdatedPayload extends WazapinPayloadBase {
   conversation_id: string;
   contact_id?: string;
@@ -43,12 +67,23 @@ export interface WazapinConversationUpdatedPayload extends WazapinPayloadBase {
   assignee_id?: string | null;
 }
 
+/**
+ * Payload of `contact.updated`: a contact's details changed (`name`, `phone`, …).
+ *
+ * @publicApi
+ */
 export interface WazapinContactUpdatedPayload extends WazapinPayloadBase {
   contact_id: string;
   name?: string;
   phone?: string;
 }
 
+/**
+ * Payload of `template.status_update`: a message template's review status changed (`status`,
+ * with a `reason` when there is one).
+ *
+ * @publicApi
+ */
 export interface WazapinTemplateStatusUpdatePayload extends WazapinPayloadBase {
   template_id?: string;
   template_name?: string;
@@ -57,7 +92,11 @@ export interface WazapinTemplateStatusUpdatePayload extends WazapinPayloadBase {
   reason?: string | null;
 }
 
-/** Payload type of each catalogued event type. */
+/**
+ * Payload type of each catalogued event type.
+ *
+ * @publicApi
+ */
 export interface WazapinEventPayloadMap {
   'message.new': WazapinMessageNewPayload;
   'message.sent': WazapinMessageSentPayload;

@@ -1,6 +1,10 @@
 import type { WazapinEventPayloadMap } from './wazapin-event-payloads.interface.js';
 
-/** The event types Wazapin documents. */
+/**
+ * The event types Wazapin documents.
+ *
+ * @publicApi
+ */
 export const WAZAPIN_EVENT_TYPES = [
   'message.new',
   'message.sent',
@@ -10,12 +14,18 @@ export const WAZAPIN_EVENT_TYPES = [
   'template.status_update',
 ] as const satisfies readonly (keyof WazapinEventPayloadMap)[];
 
-/** A catalogued event type. */
+/**
+ * A catalogued event type.
+ *
+ * @publicApi
+ */
 export type WazapinKnownEventType = keyof WazapinEventPayloadMap;
 
 /**
  * Any event type. The catalogued ones autocomplete; others are accepted, since Wazapin has
  * more than it documents.
+ *
+ * @publicApi
  */
 export type WazapinEventType = WazapinKnownEventType | (string & {});
 

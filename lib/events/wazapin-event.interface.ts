@@ -1,12 +1,20 @@
 import type { WazapinEventPayloadMap } from './wazapin-event-payloads.interface.js';
 import type { WazapinEventType } from './wazapin-event-type.js';
 
-/** Payload of event type `T`: typed for catalogued events, a plain object otherwise. */
+/**
+ * Payload of event type `T`: typed for catalogued events, a plain object otherwise.
+ *
+ * @publicApi
+ */
 export type WazapinEventPayload<T extends WazapinEventType> = T extends keyof WazapinEventPayloadMap
   ? WazapinEventPayloadMap[T]
   : Record<string, unknown>;
 
-/** How the event type of a delivery was found. */
+/**
+ * How the event type of a delivery was found.
+ *
+ * @publicApi
+ */
 export type WazapinEventTypeSource = 'path' | 'envelope' | 'header' | 'shape' | 'unresolved';
 
 /** One delivery of event type `T`; see {@link WazapinEvent}. */
@@ -39,5 +47,7 @@ interface WazapinEventOfType<T extends WazapinEventType> {
  *   if (event.type === 'contact.updated') event.payload.contact_id;
  * }
  * ```
+ *
+ * @publicApi
  */
 export type WazapinEvent<T extends WazapinEventType = WazapinEventType> = T extends WazapinEventType ? WazapinEventOfType<T> : never;

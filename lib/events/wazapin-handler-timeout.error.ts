@@ -1,6 +1,8 @@
 /**
  * A handler did not settle within `handlerTimeoutMs`. It is reported as failed like any other
  * (logged, emitted, the claim released); the promise it returned is left to finish on its own.
+ *
+ * @publicApi
  */
 export class WazapinHandlerTimeoutError extends Error {
   override readonly name = 'WazapinHandlerTimeoutError';

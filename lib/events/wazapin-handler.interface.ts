@@ -24,10 +24,17 @@ export interface WazapinHandler {
   invoke(event: WazapinEvent): unknown;
 }
 
-/** A handler that threw, as logged and emitted. */
+/**
+ * A handler that threw, as logged and emitted.
+ *
+ * @publicApi
+ */
 export interface WazapinHandlerFailure {
   readonly event: WazapinEvent;
-  /** The {@link WazapinHandler.name} of the handler that threw. */
+  /**
+   * The name of the handler that threw, unique in the app: `MessagesHandler.onMessage`, or
+   * `OrdersModule.MessagesHandler.onMessage` when two classes share the name (then `#2`, `#3`).
+   */
   readonly handler: string;
   readonly error: unknown;
 }

@@ -10,16 +10,26 @@ import type { WazapinQueueOptions } from '../queue/wazapin-queue-options.interfa
  * - `inline`: run handlers first; a failure answers 500 so the platform retries;
  * - `queue`: add the delivery to a BullMQ queue, answer 2xx once Redis holds it, and let
  *   workers on any instance run handlers with retries and backoff (see {@link WazapinQueueOptions}).
+ *
+ * @publicApi
  */
 export type WazapinDispatchMode = 'background' | 'inline' | 'queue';
 
-/** Deduplication settings. */
+/**
+ * Deduplication settings.
+ *
+ * @publicApi
+ */
 export interface WazapinIdempotencyOptions {
   /** Where claims live. Default: an in-memory store of `maxEntries` keys (one process only). */
   store?: IdempotencyStore;
   /** How long a handled delivery is remembered. Default 72 h, beyond the platform's ~28 h of retries. */
   ttlSeconds?: number;
-  /** How long a claim stays "processing" before another attempt may take it. Default 60 s. */
+  /**
+   * How long a claim stays "processing" before another attempt may take it. Default
+   * `handlerTimeoutMs` + 30 s, at least 60 s; one not longer than `handlerTimeoutMs` fails boot.
+   * With `dispatch: 'queue'` it covers enqueueing only: default 60 s, any length allowed.
+   */
   leaseSeconds?: number;
   /** Size bound of the default in-memory store. Default 1,000,000. */
   maxEntries?: number;
@@ -27,7 +37,11 @@ export interface WazapinIdempotencyOptions {
   failOpen?: boolean;
 }
 
-/** Options of `WazapinWebhooksModule.forRoot` / `forRootAsync`'s factory. */
+/**
+ * Options of `WazapinWebhooksModule.forRoot` / `forRootAsync`'s factory.
+ *
+ * @publicApi
+ */
 export interface WazapinWebhooksModuleOptions {
   /**
    * Endpoint signing secrets (`whsec_...`). One, an array, or a string of several separated
@@ -86,15 +100,25 @@ export interface WazapinWebhooksModuleOptions {
  *   }
  * }
  * ```
+ *
+ * @publicApi
  */
 export interface WazapinWebhooksOptionsFactory {
   create(): WazapinWebhooksModuleOptions | Promise<WazapinWebhooksModuleOptions>;
 }
 
-/** A route version, as `@Controller({ version })` takes it. */
+/**
+ * A route version, as `@Controller({ version })` takes it.
+ *
+ * @publicApi
+ */
 export type WazapinRouteVersion = string | typeof VERSION_NEUTRAL | (string | typeof VERSION_NEUTRAL)[];
 
-/** Options read when the module is defined, in `forRoot` and `forRootAsync` alike. */
+/**
+ * Options read when the module is defined, in `forRoot` and `forRootAsync` alike.
+ *
+ * @publicApi
+ */
 export interface WazapinWebhooksModuleExtras {
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;

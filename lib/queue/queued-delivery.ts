@@ -5,7 +5,11 @@ import { pickHeaders } from './stored-headers.js';
 /** Longest delivery id kept readable in its job id; longer ones are hashed. */
 const MAX_READABLE_ID_LENGTH = 128;
 
-/** A verified delivery as a queue job holds it (JSON: dates as ISO strings). */
+/**
+ * A verified delivery as a queue job holds it (JSON: dates as ISO strings).
+ *
+ * @publicApi
+ */
 export interface WazapinQueuedDelivery {
   id: string;
   type: string;

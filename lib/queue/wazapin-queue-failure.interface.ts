@@ -3,6 +3,8 @@ import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 /**
  * A queued delivery whose attempts are exhausted, as emitted under
  * `WazapinWebhookEvents.QueueJobFailed`. Its job stays in the queue's failed set.
+ *
+ * @publicApi
  */
 export interface WazapinQueueJobFailure {
   readonly event: WazapinEvent;

@@ -3,7 +3,11 @@ import type { WazapinRedisConnection } from '../redis/wazapin-redis-connection.i
 // The types below mirror BullMQ's, so that an app without bullmq still type-checks against
 // this package's declarations.
 
-/** How long BullMQ waits before a rerun (BullMQ's `BackoffOptions`). */
+/**
+ * How long BullMQ waits before a rerun (BullMQ's `BackoffOptions`).
+ *
+ * @publicApi
+ */
 export interface WazapinQueueBackoff {
   type: 'fixed' | 'exponential' | (string & {});
   /** Milliseconds. */
@@ -12,12 +16,19 @@ export interface WazapinQueueBackoff {
   jitter?: number;
 }
 
-/** Finished jobs BullMQ keeps: all (`false`), none (`true`), the newest n, or by age in seconds and count (BullMQ's `KeepJobs`). */
+/**
+ * Finished jobs BullMQ keeps: all (`false`), none (`true`), the newest n, or by age in seconds
+ * and count (BullMQ's `KeepJobs`).
+ *
+ * @publicApi
+ */
 export type WazapinKeepJobs = boolean | number | { count: number } | { age: number; count?: number; limit?: number };
 
 /**
  * Further BullMQ worker settings (BullMQ's `WorkerOptions`, less those the module sets), passed
  * as they are: stall detection, lock renewal, rate limits, ...
+ *
+ * @publicApi
  */
 export interface WazapinQueueWorkerOptions {
   lockDuration?: number;
@@ -31,7 +42,11 @@ export interface WazapinQueueWorkerOptions {
   [setting: string]: unknown;
 }
 
-/** Settings of `dispatch: 'queue'`, BullMQ under the hood (install `bullmq` and `ioredis`). */
+/**
+ * Settings of `dispatch: 'queue'`, BullMQ under the hood (install `bullmq` and `ioredis`).
+ *
+ * @publicApi
+ */
 export interface WazapinQueueOptions {
   /**
    * The Redis holding the queue. Omit it in an app that configures `@nestjs/bullmq`: the module

@@ -17,13 +17,21 @@ import { WazapinWebhooksModule } from '../wazapin-webhooks.module.js';
 import { generateWazapinSecret } from './sign-wazapin-delivery.js';
 import { WazapinTestingApp } from './wazapin-testing-app.js';
 
-/** A provider of the app replaced for the test, wherever it is declared (an imported module's included). */
+/**
+ * A provider of the app replaced for the test, wherever it is declared (an imported module's included).
+ *
+ * @publicApi
+ */
 export type WazapinProviderOverride =
   | { provide: InjectionToken; useValue: unknown }
   | { provide: InjectionToken; useClass: Type<unknown> }
   | { provide: InjectionToken; useFactory: (...args: never[]) => unknown; inject?: InjectionToken[] };
 
-/** Input of {@link createWazapinTestingModule}. */
+/**
+ * Input of {@link createWazapinTestingModule}.
+ *
+ * @publicApi
+ */
 export interface WazapinTestingModuleOptions extends Pick<ModuleMetadata, 'imports' | 'providers' | 'controllers'> {
   /**
    * Options of the `WazapinWebhooksModule` under test. Default: one generated secret, and
@@ -87,6 +95,8 @@ async function createApp(root: DynamicModule, options: WazapinTestingModuleOptio
  * await wazapin.deliver('message.new', { from_phone: '6281234567890' });
  * await wazapin.close();
  * ```
+ *
+ * @publicApi
  */
 export async function createWazapinTestingModule(options: WazapinTestingModuleOptions = {}): Promise<WazapinTestingApp> {
   const secrets = splitWebhookSecrets(options.webhooks?.secrets ?? generateWazapinSecret());

@@ -11,10 +11,16 @@ import { type SignedWazapinDelivery, signWazapinDelivery } from './sign-wazapin-
  * - `'envelope'`: `{ event_id, event_type, data }` is posted to `<url>`;
  * - `'flat'`: the flat payload is posted to `<url>`; the receiver resolves the type from its
  *   event type header or the payload's shape.
+ *
+ * @publicApi
  */
 export type WazapinDeliveryShape = 'path' | 'envelope' | 'flat';
 
-/** How to sign and send one delivery. */
+/**
+ * How to sign and send one delivery.
+ *
+ * @publicApi
+ */
 export interface WazapinDeliveryOptions {
   /** Default `'path'`. */
   shape?: WazapinDeliveryShape;
@@ -30,7 +36,11 @@ export interface WazapinDeliveryOptions {
   timeoutMs?: number;
 }
 
-/** Input of {@link deliverWazapinEvent}. */
+/**
+ * Input of {@link deliverWazapinEvent}.
+ *
+ * @publicApi
+ */
 export interface DeliverWazapinEventInput<T extends WazapinEventType> extends WazapinDeliveryOptions {
   /** The webhook route's URL, e.g. `http://127.0.0.1:3000/webhooks/wazapin`. */
   url: string;
@@ -42,7 +52,11 @@ export interface DeliverWazapinEventInput<T extends WazapinEventType> extends Wa
   payload?: WazapinPayloadOverrides<T>;
 }
 
-/** What was sent and what the receiver answered. */
+/**
+ * What was sent and what the receiver answered.
+ *
+ * @publicApi
+ */
 export interface WazapinDeliveryResult<T extends WazapinEventType = WazapinEventType> {
   /** HTTP status of the answer. */
   status: number;
@@ -96,6 +110,8 @@ function parseAnswer(text: string): unknown {
  * const result = await deliverWazapinEvent({ url: `${baseUrl}/webhooks/wazapin`, secret, type: 'message.new' });
  * expect(result.status).toBe(200);
  * ```
+ *
+ * @publicApi
  */
 export async function deliverWazapinEvent<T extends WazapinEventType>(
   input: DeliverWazapinEventInput<T>,

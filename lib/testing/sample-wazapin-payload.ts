@@ -6,6 +6,8 @@ import { isKnownWazapinEventType, type WazapinEventType, type WazapinKnownEventT
 /**
  * Fields to set on a sample payload: typed for catalogued events. A field set to `undefined`
  * is left out of the body, since the body is JSON-encoded.
+ *
+ * @publicApi
  */
 export type WazapinPayloadOverrides<T extends WazapinEventType> = T extends WazapinKnownEventType
   ? Partial<WazapinEventPayloadMap[T]>
@@ -66,6 +68,8 @@ const SAMPLES: SampleFactories = {
  * never deduplicated as one message), and `overrides` applied on top. Each sample's shape also
  * lets the receiver infer its type when it is posted flat to the base route. For an event type
  * outside the catalog, the payload is `overrides` alone.
+ *
+ * @publicApi
  */
 export function sampleWazapinPayload<T extends WazapinEventType>(
   type: T,

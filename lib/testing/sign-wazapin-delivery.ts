@@ -1,7 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { decodeWebhookSecrets } from '../signature/webhook-secret.js';
 
-/** Input of {@link signWazapinDelivery}. */
+/**
+ * Input of {@link signWazapinDelivery}.
+ *
+ * @publicApi
+ */
 export interface SignWazapinDeliveryInput {
   /** Signing secret(s); with several, the header carries one signature per secret (rotation). */
   secret?: string;
@@ -16,7 +20,11 @@ export interface SignWazapinDeliveryInput {
   headers?: 'svix' | 'webhook';
 }
 
-/** Headers and body of a signed delivery, ready to send. */
+/**
+ * Headers and body of a signed delivery, ready to send.
+ *
+ * @publicApi
+ */
 export interface SignedWazapinDelivery {
   id: string;
   timestamp: number;
@@ -27,6 +35,8 @@ export interface SignedWazapinDelivery {
 /**
  * Signs a delivery as Wazapin does (Standard Webhooks `v1`), returning the headers to send
  * with the body. For tests and local tools; never needed in production code.
+ *
+ * @publicApi
  */
 export function signWazapinDelivery(input: SignWazapinDeliveryInput): SignedWazapinDelivery {
   if (input.secret === undefined && input.secrets === undefined) {
@@ -57,7 +67,11 @@ export function signWazapinDelivery(input: SignWazapinDeliveryInput): SignedWaza
   };
 }
 
-/** A random valid signing secret (`whsec_` + base64 of 32 bytes). */
+/**
+ * A random valid signing secret (`whsec_` + base64 of 32 bytes).
+ *
+ * @publicApi
+ */
 export function generateWazapinSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }

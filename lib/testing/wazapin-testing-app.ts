@@ -5,7 +5,11 @@ import { WAZAPIN_DISPATCHER } from '../wazapin-webhooks.constants.js';
 import { deliverWazapinEvent, type WazapinDeliveryOptions, type WazapinDeliveryResult } from './deliver-wazapin-event.js';
 import type { WazapinPayloadOverrides } from './sample-wazapin-payload.js';
 
-/** Per-delivery options of {@link WazapinTestingApp.deliver}. */
+/**
+ * Per-delivery options of {@link WazapinTestingApp.deliver}.
+ *
+ * @publicApi
+ */
 export interface WazapinTestDeliveryOptions extends WazapinDeliveryOptions {
   /** Sign with these secret(s) instead of the app's, e.g. to test a rejection. */
   secret?: string;
@@ -15,6 +19,8 @@ export interface WazapinTestDeliveryOptions extends WazapinDeliveryOptions {
 /**
  * A Nest app made by `createWazapinTestingModule`, listening on loopback, with the module
  * configured with known secrets. Close it after the test.
+ *
+ * @publicApi
  */
 export class WazapinTestingApp {
   constructor(

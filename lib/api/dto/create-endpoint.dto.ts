@@ -3,7 +3,11 @@ import { IsWazapinWebhookSecret } from '../validators/is-webhook-secret.validato
 import { IsWazapinWebhookUrl } from '../validators/is-webhook-url.validator.js';
 import { WazapinEndpointFieldsDto } from './endpoint-fields.dto.js';
 
-/** Body of "create endpoint". Pass a plain object; it is validated before anything is sent. */
+/**
+ * Body of "create endpoint". Pass a plain object; it is validated before anything is sent.
+ *
+ * @publicApi
+ */
 export class CreateWazapinEndpointDto extends WazapinEndpointFieldsDto {
   /** HTTPS URL deliveries are POSTed to (http allowed for localhost). */
   @IsWazapinWebhookUrl()

@@ -9,7 +9,11 @@ function toIsoString({ value }: { value: unknown }): unknown {
   return value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : value;
 }
 
-/** Query of "list deliveries": a page size, a cursor and filters. */
+/**
+ * Query of "list deliveries": a page size, a cursor and filters.
+ *
+ * @publicApi
+ */
 export class ListWazapinDeliveriesQueryDto {
   /** Page size, 1 to 250. Default: the API's. */
   @IsOptional()

@@ -3,7 +3,11 @@ import { IsWazapinEventTypeName } from '../validators/is-event-type-name.validat
 import { IsWazapinWebhookSecret } from '../validators/is-webhook-secret.validator.js';
 import { IsWazapinWebhookUrl } from '../validators/is-webhook-url.validator.js';
 
-/** Input of `syncEndpoint`: the endpoint this app should have. */
+/**
+ * Input of `syncEndpoint`: the endpoint this app should have.
+ *
+ * @publicApi
+ */
 export class SyncWazapinEndpointDto {
   /** The app's webhook URL; the endpoint is found by it. */
   @IsWazapinWebhookUrl()

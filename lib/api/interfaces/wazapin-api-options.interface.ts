@@ -1,6 +1,10 @@
 import type { WazapinEndpoint } from './wazapin-endpoint.interface.js';
 
-/** How `WazapinWebhooksApiService` reaches the Wazapin API: the module's `api` option. */
+/**
+ * How `WazapinWebhooksApiService` reaches the Wazapin API: the module's `api` option.
+ *
+ * @publicApi
+ */
 export interface WazapinApiOptions {
   /**
    * API key, sent as `Authorization: Bearer <key>`. Only the service needs it; receiving
@@ -27,7 +31,11 @@ export interface WazapinApiOptions {
   maxRetryDelayMs?: number;
 }
 
-/** The module's `autoRegister` option: keep this app's endpoint in Wazapin in step at startup. */
+/**
+ * The module's `autoRegister` option: keep this app's endpoint in Wazapin in step at startup.
+ *
+ * @publicApi
+ */
 export interface WazapinAutoRegisterOptions {
   /** The public URL of this app's webhook route. The endpoint is found by it. */
   url: string;

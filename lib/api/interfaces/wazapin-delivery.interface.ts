@@ -1,12 +1,22 @@
-/** State of one delivery attempt. */
+/**
+ * State of one delivery attempt.
+ *
+ * @publicApi
+ */
 export type WazapinDeliveryStatus = 'success' | 'pending' | 'failed' | 'sending';
 
-/** What started an attempt: the platform's schedule, or a manual retry or test. */
+/**
+ * What started an attempt: the platform's schedule, or a manual retry or test.
+ *
+ * @publicApi
+ */
 export type WazapinDeliveryTrigger = 'scheduled' | 'manual';
 
 /**
  * One delivery attempt of a message to an endpoint, as the API returns it (modelled on
  * Svix's message attempt). Unknown fields are kept.
+ *
+ * @publicApi
  */
 export interface WazapinDelivery {
   id: string;
@@ -28,13 +38,21 @@ export interface WazapinDelivery {
   [field: string]: unknown;
 }
 
-/** What a retry request returns. */
+/**
+ * What a retry request returns.
+ *
+ * @publicApi
+ */
 export interface WazapinDeliveryRetry {
   message_id: string;
   [field: string]: unknown;
 }
 
-/** What a send-test request returns. */
+/**
+ * What a send-test request returns.
+ *
+ * @publicApi
+ */
 export interface WazapinTestDelivery {
   message_id?: string;
   event_type?: string;

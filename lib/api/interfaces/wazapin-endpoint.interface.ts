@@ -1,6 +1,8 @@
 /**
  * A webhook endpoint as the Wazapin API returns it. Field names follow the API (snake_case);
  * fields the API adds later are kept, never dropped.
+ *
+ * @publicApi
  */
 export interface WazapinEndpoint {
   id: string;
@@ -19,7 +21,11 @@ export interface WazapinEndpoint {
   [field: string]: unknown;
 }
 
-/** What `GET /v1/settings/developer/webhooks` returns. */
+/**
+ * What `GET /v1/settings/developer/webhooks` returns.
+ *
+ * @publicApi
+ */
 export interface WazapinWebhookSettings {
   endpoints: WazapinEndpoint[];
   /** Event types the organization can subscribe to, when the API lists them. */

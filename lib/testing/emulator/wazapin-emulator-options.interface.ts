@@ -1,7 +1,15 @@
-/** Shape of list pages: `next_cursor` (Wazapin), `iterator`/`done` (Svix), or a page nested in `{ data }`. */
+/**
+ * Shape of list pages: `next_cursor` (Wazapin), `iterator`/`done` (Svix), or a page nested in `{ data }`.
+ *
+ * @publicApi
+ */
 export type WazapinEmulatorPagination = 'next_cursor' | 'iterator' | 'nested';
 
-/** Options of {@link WazapinEmulator.start}. */
+/**
+ * Options of {@link WazapinEmulator.start}.
+ *
+ * @publicApi
+ */
 export interface WazapinEmulatorOptions {
   /** Port on 127.0.0.1. Default 0: a free port (read {@link WazapinEmulator.baseUrl}). */
   port?: number;
@@ -13,7 +21,8 @@ export interface WazapinEmulatorOptions {
    */
   organizationSlug?: string;
   /**
-   * Factor applied to the platform's retry schedule ({@link WAZAPIN_RETRY_SCHEDULE_MS}).
+   * Factor applied to the platform's retry schedule (at once, then 5 s, 5 min, 30 min, 2 h, 5 h,
+   * 10 h and 10 h).
    * Default 1 (real delays); `0.0001` makes the whole ~28 h schedule take about 10 s.
    */
   retryScale?: number;
@@ -39,7 +48,11 @@ export interface WazapinEmulatorOptions {
   rateLimit?: { limit: number; windowMs: number };
 }
 
-/** An API request the emulator answered, as recorded by {@link WazapinEmulator.requests}. */
+/**
+ * An API request the emulator answered, as recorded by {@link WazapinEmulator.requests}.
+ *
+ * @publicApi
+ */
 export interface WazapinEmulatorRequest {
   method: string;
   /** Path and query, as received (path parameters still encoded). */
@@ -56,7 +69,11 @@ export interface WazapinEmulatorRequest {
   at: number;
 }
 
-/** Options of {@link WazapinEmulator.publish}. */
+/**
+ * Options of {@link WazapinEmulator.publish}.
+ *
+ * @publicApi
+ */
 export interface WazapinPublishOptions {
   /** Body shape for this event, overriding the emulator's `body` option. */
   body?: 'flat' | 'envelope';
@@ -64,7 +81,11 @@ export interface WazapinPublishOptions {
   id?: string;
 }
 
-/** What {@link WazapinEmulator.publish} did. */
+/**
+ * What {@link WazapinEmulator.publish} did.
+ *
+ * @publicApi
+ */
 export interface WazapinPublishResult {
   /** The delivery id endpoints see, the same across retries. */
   messageId: string;
@@ -72,7 +93,11 @@ export interface WazapinPublishResult {
   endpointIds: string[];
 }
 
-/** Options of the `failNextRequests` fault. */
+/**
+ * Options of the `failNextRequests` fault.
+ *
+ * @publicApi
+ */
 export interface WazapinRequestFailure {
   /** Status to answer. Default 503. */
   status?: number;
@@ -80,7 +105,11 @@ export interface WazapinRequestFailure {
   retryAfterSeconds?: number;
 }
 
-/** Filters of {@link WazapinEmulator.deliveries}; timestamps as ISO 8601 strings. */
+/**
+ * Filters of {@link WazapinEmulator.deliveries}; timestamps as ISO 8601 strings.
+ *
+ * @publicApi
+ */
 export interface WazapinEmulatorDeliveryFilter {
   endpoint_id?: string;
   message_id?: string;

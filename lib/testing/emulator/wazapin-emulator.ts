@@ -18,7 +18,11 @@ import type {
   WazapinRequestFailure,
 } from './wazapin-emulator-options.interface.js';
 
-/** An endpoint as the emulator holds it, with its current signing secret. */
+/**
+ * An endpoint as the emulator holds it, with its current signing secret.
+ *
+ * @publicApi
+ */
 export interface WazapinEmulatorEndpoint extends WazapinEndpoint {
   secret: string;
   /** Rotated-out secrets still signing, until their grace period ends. */
@@ -45,6 +49,8 @@ function nonNegative(name: string, value: number): number {
  * await emulator.settled();
  * await emulator.close();
  * ```
+ *
+ * @publicApi
  */
 export class WazapinEmulator {
   private constructor(
