@@ -29,7 +29,7 @@ export type {
   WazapinMessageStatusUpdatePayload,
   WazapinTemplateStatusUpdatePayload,
 } from './events/wazapin-event-payloads.interface.js';
-export type { WazapinWebhookReceipt } from './receiving/wazapin-webhook.receiver.js';
+export type { WazapinWebhookReceipt } from './receiving/wazapin-webhook-receipt.interface.js';
 
 // Failures: the events the module emits, and what they carry
 export { WazapinWebhookEvents } from './wazapin-webhooks.constants.js';

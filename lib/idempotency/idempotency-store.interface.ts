@@ -3,12 +3,16 @@
  * - `claimed`: this caller owns the key until it completes or releases it, or the lease ends;
  * - `processing`: another caller holds a live lease;
  * - `done`: the key was completed and its done marker has not expired.
+ *
+ * @publicApi
  */
 export type IdempotencyClaim = 'claimed' | 'processing' | 'done';
 
 /**
  * Where delivery keys are claimed so each delivery is handled once. Implement it to use
  * another database; `RedisIdempotencyStore` serves several instances.
+ *
+ * @publicApi
  */
 export interface IdempotencyStore {
   /** Atomically claims `key` with a processing lease of `leaseSeconds`, unless it is taken. */

@@ -3,7 +3,11 @@ import { ThrottledLog } from '../utils/throttled-log.js';
 import type { IdempotencyClaim, IdempotencyStore } from './idempotency-store.interface.js';
 import { FINGERPRINT_WORDS, fingerprintKey } from './key-fingerprint.js';
 
-/** Options of {@link InMemoryIdempotencyStore}. */
+/**
+ * Options of {@link InMemoryIdempotencyStore}.
+ *
+ * @publicApi
+ */
 export interface InMemoryIdempotencyStoreOptions {
   /**
    * Most keys kept; beyond it the least recently written are evicted first. Default 1,000,000.
@@ -56,6 +60,8 @@ function powerOfTwoAtLeast(n: number): number {
  * write appends a record, so the oldest live records in the log are the least recently written
  * keys: those evicted beyond `maxEntries` and swept once expired. A record the index no longer
  * points to was superseded and is skipped.
+ *
+ * @publicApi
  */
 export class InMemoryIdempotencyStore implements IdempotencyStore {
   private readonly maxEntries: number;

@@ -4,7 +4,11 @@ import { closeRedisClient, createFailFastRedisClient, type FailFastRedis, type R
 import type { WazapinRedisClient, WazapinRedisConnection } from '../redis/wazapin-redis-connection.interface.js';
 import type { IdempotencyClaim, IdempotencyStore } from './idempotency-store.interface.js';
 
-/** Options of {@link RedisIdempotencyStore}. */
+/**
+ * Options of {@link RedisIdempotencyStore}.
+ *
+ * @publicApi
+ */
 export interface RedisIdempotencyStoreOptions {
   /**
    * Prefix of every key the store writes. Default `wazapin:idempotency:`. Give each app, or each
@@ -120,6 +124,8 @@ function hasHashTag(prefix: string): boolean {
  *   secrets: process.env.WAZAPIN_WEBHOOK_SECRET!,
  *   idempotency: { store: new RedisIdempotencyStore(process.env.REDIS_URL!) },
  * })
+ *
+ * @publicApi
  */
 export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShutdown {
   private readonly redis: FailFastRedis;

@@ -5,7 +5,8 @@ import { WazapinSignatureGuard } from './signature.guard.js';
 import type { SignedDelivery } from './signed-delivery.interface.js';
 import { VerifiedDelivery } from './verified-delivery.decorator.js';
 import { WazapinWebhookExceptionFilter } from './wazapin-webhook-exception.filter.js';
-import { type WazapinWebhookReceipt, WazapinWebhookReceiver } from './wazapin-webhook.receiver.js';
+import type { WazapinWebhookReceipt } from './wazapin-webhook-receipt.interface.js';
+import { WazapinWebhookReceiver } from './wazapin-webhook.receiver.js';
 
 /**
  * Makes the webhook controller for one module registration: a class of its own, so its

@@ -7,13 +7,7 @@ import { dedupeKeys } from './dedupe-keys.js';
 import { DeliveryClaims } from './delivery-claims.js';
 import { resolveEventType } from './event-type.resolver.js';
 import type { SignedDelivery } from './signed-delivery.interface.js';
-
-/** What the webhook route answers with a 2xx. */
-export interface WazapinWebhookReceipt {
-  received: true;
-  /** Set when this delivery was already handled and its handlers did not run again. */
-  duplicate?: true;
-}
+import type { WazapinWebhookReceipt } from './wazapin-webhook-receipt.interface.js';
 
 const RECEIVED: WazapinWebhookReceipt = { received: true };
 const DUPLICATE: WazapinWebhookReceipt = { received: true, duplicate: true };
