@@ -2,9 +2,14 @@ import 'reflect-metadata';
 import { Controller, HttpCode, Injectable, type INestApplication, Module, Post, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { OnWazapinEvent } from '../../lib/events/on-wazapin-event.decorator.js';
 import type { WazapinEvent } from '../../lib/events/wazapin-event.interface.js';
+import { RedisIdempotencyStore } from '../../lib/idempotency/redis-idempotency.store.js';
+import type { WazapinWebhooksModuleOptions } from '../../lib/interfaces/wazapin-webhooks-options.interface.js';
 import { WazapinWebhooksModule } from '../../lib/wazapin-webhooks.module.js';
+import { handwrittenController } from './handwritten.controller.js';
 
 export type AdapterName = 'express' | 'fastify';
 export const ADAPTERS: readonly AdapterName[] = ['express', 'fastify'];
@@ -17,10 +22,20 @@ export const ADAPTERS: readonly AdapterName[] = ['express', 'fastify'];
  */
 export type HandlerSet = 'one' | 'hundred' | 'counting';
 
+/**
+ * How the module is set up:
+ * - `memory`: `background` dispatch, the default in-memory dedupe store;
+ * - `redis`: `background` dispatch, `RedisIdempotencyStore`;
+ * - `queue`: `dispatch: 'queue'` (BullMQ, the worker in the same app), `RedisIdempotencyStore`.
+ */
+export type ModuleSetup = 'memory' | 'redis' | 'queue';
+export const MODULE_SETUPS: readonly ModuleSetup[] = ['memory', 'redis', 'queue'];
+
 /** Route of the baseline: the same app, no guard, no work, 204. */
 export const BARE_PATH = '/bare';
 /** Same app, no guard, no work, 200 with the body the module answers. */
 export const BARE_RECEIPT_PATH = '/bare/receipt';
+export { HANDWRITTEN_NATIVE_PATH, HANDWRITTEN_SVIX_PATH } from './handwritten.controller.js';
 /** Route of the module, as registered by default. */
 export const MODULE_PATH = '/webhooks/wazapin';
 
@@ -111,14 +126,40 @@ function handlerProviders(set: HandlerSet): Type<unknown>[] {
   }
 }
 
+/** The module's options for `setup`; `redis` is the client the Redis store and the queue copy. */
+function moduleOptions(setup: ModuleSetup, secret: string, redis: Redis | undefined): WazapinWebhooksModuleOptions {
+  if (setup === 'memory') {
+    return { secrets: secret, dispatch: 'background' };
+  }
+  if (!redis) {
+    throw new Error(`bench app: the ${setup} setup needs WAZAPIN_BENCH_REDIS_URL`);
+  }
+  // A prefix of the run's own, so a shared Redis (REDIS_URL) keeps what it had apart.
+  const tag = randomBytes(6).toString('hex');
+  const store = new RedisIdempotencyStore(redis, { keyPrefix: `wazapin:bench:${tag}:` });
+  if (setup === 'redis') {
+    return { secrets: secret, dispatch: 'background', idempotency: { store } };
+  }
+  return { secrets: secret, dispatch: 'queue', queue: { connection: redis, name: `wazapin-bench-${tag}` }, idempotency: { store } };
+}
+
 /**
- * Starts the benchmark's app on loopback: the bare route and the module's route side by side,
- * with `background` dispatch and the default in-memory dedupe store, as a user would set it up.
+ * Starts the benchmark's app on loopback: the bare routes, the hand-written receivers and the
+ * module's route side by side, the module set up as `setup` says, as a user would set it up.
+ * `redisUrl` is needed by the `redis` and `queue` setups.
  */
-export async function startBenchApp(adapter: AdapterName, handlers: HandlerSet, secret: string): Promise<INestApplication> {
+export async function startBenchApp(
+  adapter: AdapterName,
+  handlers: HandlerSet,
+  secret: string,
+  setup: ModuleSetup = 'memory',
+  redisUrl?: string,
+): Promise<INestApplication> {
+  // Never connected itself: the store and the queue open connections of their own from it.
+  const redis = setup === 'memory' || !redisUrl ? undefined : new Redis(redisUrl, { lazyConnect: true });
   @Module({
-    imports: [WazapinWebhooksModule.forRoot({ secrets: secret, dispatch: 'background' })],
-    controllers: [BareController],
+    imports: [WazapinWebhooksModule.forRoot(moduleOptions(setup, secret, redis))],
+    controllers: [BareController, handwrittenController(secret)],
     providers: handlerProviders(handlers),
   })
   class BenchAppModule {}
