@@ -1,8 +1,26 @@
 import type { AdapterName } from './bench-app.js';
 
-/** The routes measured on each adapter. */
-export const HTTP_TARGETS = ['bare', 'bareReceipt', 'module', 'module100'] as const;
+/**
+ * The routes measured on each adapter, in the order of a round (each round starts one further
+ * on): the module next to each hand-written receiver it is compared with.
+ */
+export const HTTP_TARGETS = ['bareReceipt', 'native', 'module', 'svix', 'moduleRedis', 'module100', 'bare', 'queue'] as const;
 export type HttpTargetName = (typeof HTTP_TARGETS)[number];
+/** The targets that need Redis, skipped without it. */
+export const REDIS_TARGETS: readonly HttpTargetName[] = ['moduleRedis', 'queue'];
+
+/** One round of one target. */
+export interface HttpRoundFigures {
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly serverCpuMicrosPerRequest: number;
+  readonly non2xx: number;
+  readonly mismatches: number;
+  readonly errors: number;
+  readonly signedDuringRun: number;
+  readonly loadGeneratorCpuPercent: number;
+}
 
 /** One target's figures: medians over rounds, and each round's own. */
 export interface HttpTargetFigures {
@@ -14,45 +32,73 @@ export interface HttpTargetFigures {
   readonly serverCpuMicrosPerRequest: number;
   /** CPU of the load generator, % of one core: near 100 it, not the app, set the pace. */
   readonly loadGeneratorCpuPercent: number;
-  readonly rounds: readonly {
-    readonly requestsPerSecond: number;
-    readonly p50: number;
-    readonly p99: number;
-    readonly serverCpuMicrosPerRequest: number;
-    readonly non2xx: number;
-    readonly mismatches: number;
-    readonly errors: number;
-    readonly signedDuringRun: number;
-    readonly loadGeneratorCpuPercent: number;
-  }[];
+  readonly rounds: readonly HttpRoundFigures[];
 }
 
-/** Ratios of one adapter, each the median of the rounds' own ratios (paired, so drift cancels). */
+/**
+ * Ratios of one adapter, each the median of the rounds' own ratios (paired, so drift cancels).
+ * `…ByCpu` is the same comparison in server CPU per request (the other route's CPU per request
+ * over the module's): the requests per CPU-second the module serves, relative to the other
+ * route. Above 1, the module is the faster or the cheaper.
+ */
 export interface HttpRatios {
-  /** Module route / bare 204 route throughput: the target is at least 0.85. */
-  readonly moduleOverBare: number;
-  /**
-   * The same comparison in server CPU per request (bare / module): the requests per CPU-second
-   * the module route leaves of the bare route's. Steadier than req/s when the machine is shared.
-   */
-  readonly moduleOverBareByCpu: number;
-  /** Module route / bare route answering the same receipt: the module's own cost. */
+  /** Module route / hand-written route on `createHmac`: the target is at least 0.95. */
+  readonly moduleOverNative: number;
+  readonly moduleOverNativeByCpu: number;
+  /** Module route / hand-written route on svix 1.x: the target is at least 1.10. */
+  readonly moduleOverSvix: number;
+  readonly moduleOverSvixByCpu: number;
+  /** Module route / bare route answering the same JSON receipt: the limit, no target. */
   readonly moduleOverBareReceipt: number;
+  readonly moduleOverBareReceiptByCpu: number;
+  /** Module route / bare 204 route. */
+  readonly moduleOverBare: number;
   /** Bare route with the receipt / bare 204 route: what answering a body costs. */
   readonly bareReceiptOverBare: number;
   /** Module route with 100 unrelated handlers / with one: near 1 means dispatch does not grow. */
   readonly module100OverModule: number;
+  /** Module with `RedisIdempotencyStore` / with the in-memory store: the target is at least 0.75. Absent without Redis. */
+  readonly redisOverMemory?: number;
+  readonly redisOverMemoryByCpu?: number;
+}
+
+/** `dispatch: 'queue'` (BullMQ, worker in the same app), with `RedisIdempotencyStore`. */
+export interface QueueFigures {
+  /** Deliveries acknowledged (answered 2xx, so in Redis) per second: median over rounds. */
+  readonly acknowledgedPerSecond: number;
+  readonly ackLatencyMs: { readonly p50: number; readonly p99: number };
+  /** Jobs the worker finished per second while the load ran (it shares the app's process). */
+  readonly handledPerSecondDuringLoad: number;
+  /** Acknowledged jobs not yet handled when the load ended. */
+  readonly backlogAtEnd: number;
+  /** Time from the end of the load until the worker had handled every acknowledged job. */
+  readonly drainSeconds: number;
+  /** The app's CPU per delivery, acknowledged and handled (load and drain). */
+  readonly serverCpuMicrosPerHandledDelivery: number;
+  readonly rounds: readonly {
+    readonly handledPerSecondDuringLoad: number;
+    readonly backlogAtEnd: number;
+    readonly drainSeconds: number;
+    readonly serverCpuMicrosPerHandledDelivery: number;
+  }[];
 }
 
 export interface HttpAdapterResult {
-  readonly targets: Record<HttpTargetName, HttpTargetFigures>;
+  /** Every target measured; those of {@link REDIS_TARGETS} only with Redis. */
+  readonly targets: Partial<Record<HttpTargetName, HttpTargetFigures>>;
   readonly ratios: HttpRatios;
+  /** Absent without Redis. */
+  readonly queue?: QueueFigures;
 }
+
+/** The Redis of the Redis and queue targets, or why they were skipped. */
+export type HttpRedis = { readonly skipped: false; readonly server: string } | { readonly skipped: true; readonly reason: string };
 
 export interface HttpResult {
   readonly rounds: number;
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
   readonly connections: number;
+  readonly redis: HttpRedis;
   readonly adapters: Record<AdapterName, HttpAdapterResult>;
 }

@@ -1,34 +1,72 @@
 import type { BenchMode } from '../support/bench-mode.js';
+import { type BenchRedis, benchRedis } from '../support/bench-redis.js';
 import { type BenchChild, type BenchMessage, runBenchChild, startBenchChild } from '../support/child-process.js';
 import { progress } from '../support/progress.js';
 import { median, round } from '../support/stats.js';
-import { ADAPTERS, type AdapterName, BARE_PATH, BARE_RECEIPT_PATH, type HandlerSet, MODULE_PATH } from './bench-app.js';
+import {
+  ADAPTERS,
+  type AdapterName,
+  BARE_PATH,
+  BARE_RECEIPT_PATH,
+  HANDWRITTEN_NATIVE_PATH,
+  HANDWRITTEN_SVIX_PATH,
+  type HandlerCounts,
+  type HandlerSet,
+  MODULE_PATH,
+  type ModuleSetup,
+} from './bench-app.js';
 import {
   HTTP_TARGETS,
   type HttpAdapterResult,
+  type HttpRedis,
   type HttpResult,
   type HttpTargetFigures,
   type HttpTargetName,
+  type QueueFigures,
+  REDIS_TARGETS,
 } from './http-result.js';
 import type { LoadOptions, LoadResult } from './load-result.js';
+import { selfCheck } from './self-check.js';
 
 const RECEIPT = '{"received":true}';
-/** Deliveries signed before each run, per second of it: above the fastest route's rate here. */
+/** Deliveries signed before a target's first run, per second of it: above the fastest route's rate here. */
 const PRESIGNED_PER_SECOND = 30_000;
+/** Later runs sign this many times what the target's last run answered, per second. */
+const PRESIGNED_MARGIN = 1.5;
 const SERVER_LIMIT_MS = 15 * 60_000;
+/** Longest wait for the queue's worker to handle what was acknowledged. */
+const DRAIN_LIMIT_MS = 120_000;
+const DRAIN_POLL_MS = 50;
+/** The worker counts as done once its count has not moved for this long. */
+const DRAIN_STEADY_MS = 300;
+
+/** The benchmark's app processes, per adapter. */
+const APPS = {
+  one: { handlers: 'one', setup: 'memory' },
+  hundred: { handlers: 'hundred', setup: 'memory' },
+  redis: { handlers: 'one', setup: 'redis' },
+  queue: { handlers: 'counting', setup: 'queue' },
+} as const satisfies Record<string, { handlers: HandlerSet; setup: ModuleSetup }>;
+type AppName = keyof typeof APPS;
 
 interface TargetSpec {
   readonly label: string;
-  readonly app: Exclude<HandlerSet, 'counting'>;
+  readonly app: AppName;
   readonly path: string;
   readonly expectBody?: string;
+  /** A receiver that verifies signatures: checked before it is measured. */
+  readonly verifies?: boolean;
 }
 
 const TARGET_SPECS: Record<HttpTargetName, TargetSpec> = {
   bare: { label: 'bare route, 204', app: 'one', path: BARE_PATH },
   bareReceipt: { label: 'bare route, 200 + receipt', app: 'one', path: BARE_RECEIPT_PATH, expectBody: RECEIPT },
-  module: { label: 'module route, 1 handler', app: 'one', path: MODULE_PATH, expectBody: RECEIPT },
-  module100: { label: 'module route, +100 handlers', app: 'hundred', path: MODULE_PATH, expectBody: RECEIPT },
+  native: { label: 'hand-written, createHmac', app: 'one', path: HANDWRITTEN_NATIVE_PATH, expectBody: RECEIPT, verifies: true },
+  svix: { label: 'hand-written, svix 1.x', app: 'one', path: HANDWRITTEN_SVIX_PATH, expectBody: RECEIPT, verifies: true },
+  module: { label: 'module route, 1 handler', app: 'one', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
+  module100: { label: 'module route, +100 handlers', app: 'hundred', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
+  moduleRedis: { label: 'module route, Redis store', app: 'redis', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
+  queue: { label: 'module route, queue mode', app: 'queue', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
 };
 
 interface Cpu {
@@ -40,11 +78,13 @@ interface Cpu {
 interface AppProcess {
   readonly url: string;
   cpu(): Promise<number>;
+  counts(): Promise<HandlerCounts>;
   close(): Promise<void>;
 }
 
-async function startApp(adapter: AdapterName, app: HandlerSet, env: NodeJS.ProcessEnv): Promise<AppProcess> {
-  const child: BenchChild = startBenchChild('http/bench-server.child.js', [adapter, app], { env, timeoutMs: SERVER_LIMIT_MS });
+async function startApp(adapter: AdapterName, name: AppName, env: NodeJS.ProcessEnv): Promise<AppProcess> {
+  const { handlers, setup } = APPS[name];
+  const child: BenchChild = startBenchChild('http/bench-server.child.js', [adapter, handlers, setup], { env, timeoutMs: SERVER_LIMIT_MS });
   const { url } = await child.next<BenchMessage & { url: string }>('ready');
   return {
     url,
@@ -52,6 +92,10 @@ async function startApp(adapter: AdapterName, app: HandlerSet, env: NodeJS.Proce
       child.send({ kind: 'usage' });
       const { cpu } = await child.next<BenchMessage & { cpu: Cpu }>('usage');
       return cpu.user + cpu.system;
+    },
+    async counts() {
+      child.send({ kind: 'counts' });
+      return (await child.next<BenchMessage & { counts: HandlerCounts }>('counts')).counts;
     },
     async close() {
       child.send({ kind: 'close' });
@@ -66,7 +110,23 @@ async function load(options: LoadOptions, env: NodeJS.ProcessEnv): Promise<LoadR
   return runBenchChild<LoadResult>('http/load.child.js', [JSON.stringify(options)], { env, timeoutMs: limitMs });
 }
 
-function summarise(label: string, runs: { load: LoadResult; cpuMicros: number }[]): HttpTargetFigures {
+interface Run {
+  readonly load: LoadResult;
+  readonly cpuMicros: number;
+}
+
+/** What the queue's worker did in one run: during the load, then until it had handled everything. */
+interface QueueRun {
+  readonly handledDuringLoad: number;
+  readonly backlogAtEnd: number;
+  readonly drainSeconds: number;
+  /** Jobs handled over load and drain: those acknowledged, with any answered after the load stopped counting. */
+  readonly handled: number;
+  /** The app's CPU over load and drain. */
+  readonly cpuMicros: number;
+}
+
+function summarise(label: string, runs: readonly Run[]): HttpTargetFigures {
   const rounds = runs.map(({ load: r, cpuMicros }) => ({
     requestsPerSecond: r.requestsPerSecond,
     p50: r.latencyMs.p50,
@@ -88,69 +148,166 @@ function summarise(label: string, runs: { load: LoadResult; cpuMicros: number }[
   };
 }
 
-async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.ProcessEnv): Promise<HttpAdapterResult> {
-  const { rounds, durationSeconds, warmupSeconds, connections } = mode.http;
-  const apps = { one: await startApp(adapter, 'one', env), hundred: await startApp(adapter, 'hundred', env) };
-  const runs = Object.fromEntries(HTTP_TARGETS.map((name) => [name, [] as { load: LoadResult; cpuMicros: number }[]])) as Record<
-    HttpTargetName,
-    { load: LoadResult; cpuMicros: number }[]
-  >;
-  try {
-    const measure = async (name: HttpTargetName, seconds: number) => {
-      const spec = TARGET_SPECS[name];
-      const app = apps[spec.app];
-      const cpuBefore = await app.cpu();
-      const result = await load(
-        { url: `${app.url}${spec.path}`, connections, durationSeconds: seconds, presigned: seconds * PRESIGNED_PER_SECOND, expectBody: spec.expectBody },
-        env,
-      );
-      return { load: result, cpuMicros: (await app.cpu()) - cpuBefore };
-    };
-    for (const name of HTTP_TARGETS) {
-      await measure(name, warmupSeconds);
-    }
-    for (let r = 0; r < rounds; r++) {
-      // Each round starts with another target, so a slow spell of the machine hits all alike.
-      for (let k = 0; k < HTTP_TARGETS.length; k++) {
-        const name = HTTP_TARGETS[(r + k) % HTTP_TARGETS.length];
-        const run = await measure(name, durationSeconds);
-        runs[name].push(run);
-        progress(`http ${adapter} ${name.padEnd(11)} round ${r + 1}/${rounds}: ${run.load.requestsPerSecond} req/s`);
-      }
-    }
-  } finally {
-    await Promise.all([apps.one.close(), apps.hundred.close()]);
-  }
-  const targets = Object.fromEntries(HTTP_TARGETS.map((name) => [name, summarise(TARGET_SPECS[name].label, runs[name])])) as Record<
-    HttpTargetName,
-    HttpTargetFigures
-  >;
-  const paired = (a: HttpTargetName, b: HttpTargetName) =>
-    round(median(runs[a].map((run, r) => run.load.requestsPerSecond / runs[b][r].load.requestsPerSecond)), 3);
-  const cpuPerRequest = (name: HttpTargetName, r: number) => runs[name][r].cpuMicros / Math.max(1, runs[name][r].load.responses);
+function summariseQueue(figures: HttpTargetFigures, runs: readonly Run[], queueRuns: readonly QueueRun[]): QueueFigures {
+  const rounds = queueRuns.map((q, r) => ({
+    handledPerSecondDuringLoad: round(q.handledDuringLoad / runs[r].load.durationSeconds),
+    backlogAtEnd: q.backlogAtEnd,
+    drainSeconds: round(q.drainSeconds, 3),
+    serverCpuMicrosPerHandledDelivery: round(q.cpuMicros / Math.max(1, q.handled), 3),
+  }));
   return {
-    targets,
-    ratios: {
-      moduleOverBare: paired('module', 'bare'),
-      moduleOverBareByCpu: round(median(runs.bare.map((_, r) => cpuPerRequest('bare', r) / cpuPerRequest('module', r))), 3),
-      moduleOverBareReceipt: paired('module', 'bareReceipt'),
-      bareReceiptOverBare: paired('bareReceipt', 'bare'),
-      module100OverModule: paired('module100', 'module'),
-    },
+    acknowledgedPerSecond: figures.requestsPerSecond,
+    ackLatencyMs: figures.latencyMs,
+    handledPerSecondDuringLoad: round(median(rounds.map((r) => r.handledPerSecondDuringLoad))),
+    backlogAtEnd: Math.round(median(rounds.map((r) => r.backlogAtEnd))),
+    drainSeconds: round(median(rounds.map((r) => r.drainSeconds)), 3),
+    serverCpuMicrosPerHandledDelivery: round(median(rounds.map((r) => r.serverCpuMicrosPerHandledDelivery)), 3),
+    rounds,
   };
 }
 
 /**
- * HTTP throughput and latency of the module's route against a bare route of the same app, on
- * Express and on Fastify. Each app runs in its own process and each load in another (autocannon,
- * bounded in time and connections), so the three never share an event loop.
+ * Waits until the queue app's worker has handled at least `atLeast` deliveries in all and the
+ * count has stopped growing (a load's last answers, sent after autocannon stopped counting, are
+ * jobs too); resolves with the count and the seconds it took.
+ */
+async function drain(app: AppProcess, atLeast: number): Promise<{ handled: number; seconds: number }> {
+  const start = Date.now();
+  let last = -1;
+  let steadySince = start;
+  for (;;) {
+    const { invocations } = await app.counts();
+    const now = Date.now();
+    if (invocations !== last) {
+      last = invocations;
+      steadySince = now;
+    }
+    if (invocations >= atLeast && now - steadySince >= DRAIN_STEADY_MS) {
+      return { handled: invocations, seconds: (steadySince - start) / 1000 };
+    }
+    if (now - start > DRAIN_LIMIT_MS) {
+      throw new Error(`queue worker handled ${invocations} of at least ${atLeast} acknowledged deliveries within ${DRAIN_LIMIT_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+  }
+}
+
+async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.ProcessEnv, withRedis: boolean): Promise<HttpAdapterResult> {
+  const { rounds, durationSeconds, warmupSeconds, connections } = mode.http;
+  const targetNames = HTTP_TARGETS.filter((name) => withRedis || !REDIS_TARGETS.includes(name));
+  const appNames = [...new Set(targetNames.map((name) => TARGET_SPECS[name].app))];
+  const apps = {} as Record<AppName, AppProcess>;
+  const runs = Object.fromEntries(targetNames.map((name) => [name, [] as Run[]])) as Record<HttpTargetName, Run[]>;
+  const queueRuns: QueueRun[] = [];
+  /** Deliveries the queue app's worker has handled once drained: every one it acknowledged. */
+  let queueHandled = 0;
+  const lastRate: Partial<Record<HttpTargetName, number>> = {};
+  try {
+    for (const name of appNames) {
+      apps[name] = await startApp(adapter, name, env);
+    }
+    for (const name of targetNames) {
+      const spec = TARGET_SPECS[name];
+      if (spec.verifies) {
+        await selfCheck(`${apps[spec.app].url}${spec.path}`, env.WAZAPIN_BENCH_SECRET ?? '');
+      }
+    }
+
+    const measure = async (name: HttpTargetName, seconds: number): Promise<Run & { queue?: QueueRun }> => {
+      const spec = TARGET_SPECS[name];
+      const app = apps[spec.app];
+      const isQueue = name === 'queue';
+      if (isQueue) {
+        // The self-check's delivery, the first time.
+        queueHandled = (await drain(app, Math.max(queueHandled, 1))).handled;
+      }
+      const presigned = Math.ceil(seconds * (lastRate[name] === undefined ? PRESIGNED_PER_SECOND : lastRate[name] * PRESIGNED_MARGIN));
+      const cpuBefore = await app.cpu();
+      const result = await load({ url: `${app.url}${spec.path}`, connections, durationSeconds: seconds, presigned, expectBody: spec.expectBody }, env);
+      const cpuMicros = (await app.cpu()) - cpuBefore;
+      lastRate[name] = Math.max(1000, result.requestsPerSecond);
+      if (!isQueue) {
+        return { load: result, cpuMicros };
+      }
+      const { invocations } = await app.counts();
+      const drained = await drain(app, queueHandled + result.ok2xx);
+      const queue: QueueRun = {
+        handledDuringLoad: invocations - queueHandled,
+        backlogAtEnd: drained.handled - invocations,
+        drainSeconds: drained.seconds,
+        handled: drained.handled - queueHandled,
+        cpuMicros: (await app.cpu()) - cpuBefore,
+      };
+      queueHandled = drained.handled;
+      return { load: result, cpuMicros, queue };
+    };
+    for (const name of targetNames) {
+      await measure(name, warmupSeconds);
+    }
+    for (let r = 0; r < rounds; r++) {
+      // Each round starts with another target, so a slow spell of the machine hits all alike.
+      for (let k = 0; k < targetNames.length; k++) {
+        const name = targetNames[(r + k) % targetNames.length];
+        const { queue, ...run } = await measure(name, durationSeconds);
+        runs[name].push(run);
+        if (queue) {
+          queueRuns.push(queue);
+        }
+        const backlog = queue ? `, backlog ${queue.backlogAtEnd} drained in ${queue.drainSeconds.toFixed(1)} s` : '';
+        progress(`http ${adapter} ${name.padEnd(11)} round ${r + 1}/${rounds}: ${run.load.requestsPerSecond} req/s${backlog}`);
+      }
+    }
+  } finally {
+    await Promise.all(Object.values(apps).map((app) => app.close()));
+  }
+  const targets = Object.fromEntries(targetNames.map((name) => [name, summarise(TARGET_SPECS[name].label, runs[name])])) as HttpAdapterResult['targets'];
+  const paired = (a: HttpTargetName, b: HttpTargetName) =>
+    round(median(runs[a].map((run, r) => run.load.requestsPerSecond / runs[b][r].load.requestsPerSecond)), 3);
+  const cpuPerRequest = (name: HttpTargetName, r: number) => runs[name][r].cpuMicros / Math.max(1, runs[name][r].load.responses);
+  const pairedByCpu = (a: HttpTargetName, b: HttpTargetName) => round(median(runs[a].map((_, r) => cpuPerRequest(b, r) / cpuPerRequest(a, r))), 3);
+  return {
+    targets,
+    ratios: {
+      moduleOverNative: paired('module', 'native'),
+      moduleOverNativeByCpu: pairedByCpu('module', 'native'),
+      moduleOverSvix: paired('module', 'svix'),
+      moduleOverSvixByCpu: pairedByCpu('module', 'svix'),
+      moduleOverBareReceipt: paired('module', 'bareReceipt'),
+      moduleOverBareReceiptByCpu: pairedByCpu('module', 'bareReceipt'),
+      moduleOverBare: paired('module', 'bare'),
+      bareReceiptOverBare: paired('bareReceipt', 'bare'),
+      module100OverModule: paired('module100', 'module'),
+      ...(withRedis ? { redisOverMemory: paired('moduleRedis', 'module'), redisOverMemoryByCpu: pairedByCpu('moduleRedis', 'module') } : {}),
+    },
+    queue: withRedis && targets.queue ? summariseQueue(targets.queue, runs.queue, queueRuns) : undefined,
+  };
+}
+
+/**
+ * HTTP throughput and latency of the module's route against the routes a user would write by
+ * hand (createHmac, svix) and bare routes of the same app, on Express and on Fastify; then the
+ * module with `RedisIdempotencyStore` and in queue mode, against a Redis of the run's own (or
+ * REDIS_URL), skipped without one unless `CI` is set. Each app runs in its own process and each
+ * load in another (autocannon, bounded in time and connections), so they never share an event loop.
  */
 export async function benchHttp(mode: BenchMode, secret: string): Promise<HttpResult> {
-  const env = { ...process.env, WAZAPIN_BENCH_SECRET: secret };
+  const found = await benchRedis();
+  const redis: HttpRedis = 'skipped' in found ? { skipped: true, reason: found.skipped } : { skipped: false, server: found.server };
+  if (redis.skipped) {
+    progress(`http: Redis and queue targets skipped: ${redis.reason}`);
+  }
+  const env: NodeJS.ProcessEnv = { ...process.env, WAZAPIN_BENCH_SECRET: secret };
+  if (!('skipped' in found)) {
+    env.WAZAPIN_BENCH_REDIS_URL = found.url;
+  }
   const adapters = {} as Record<AdapterName, HttpAdapterResult>;
-  for (const adapter of ADAPTERS) {
-    adapters[adapter] = await benchAdapter(adapter, mode, env);
+  try {
+    for (const adapter of ADAPTERS) {
+      adapters[adapter] = await benchAdapter(adapter, mode, env, !redis.skipped);
+    }
+  } finally {
+    await (found as Partial<BenchRedis>).close?.();
   }
   const { rounds, durationSeconds, warmupSeconds, connections } = mode.http;
-  return { rounds, durationSeconds, warmupSeconds, connections, adapters };
+  return { rounds, durationSeconds, warmupSeconds, connections, redis, adapters };
 }
