@@ -13,9 +13,15 @@ import { runBenchChild } from './support/child-process.js';
 import { progress } from './support/progress.js';
 import type { VerifyResult } from './verify/verify-measure.js';
 
-// `npm run bench` (full, about 6 minutes) or `npm run bench -- --quick` (about 2): measures,
-// prints the table, writes bench/results/latest.json. `--markdown` prints the last results as
-// the README's Markdown tables instead, without measuring.
+// `npm run bench` (full) or `npm run bench -- --quick` (shorter rounds): measures, prints the
+// tables, writes bench/results/latest.json. `--markdown` prints the last results as the README's
+// Markdown tables instead, without measuring.
+//
+// Profiling: WAZAPIN_BENCH_CPU_PROF=<dir> starts every app process of the HTTP and storm sections
+// with `node --cpu-prof --cpu-prof-dir=<dir>`; each writes a CPU.<date>.<time>.<pid>.….cpuprofile
+// there when it closes (a progress line names the app of each pid). Open them in Chrome DevTools
+// (Performance panel) or speedscope, e.g.:
+//   WAZAPIN_BENCH_CPU_PROF=/tmp/wazapin-prof npm run bench -- --quick
 const RESULTS_DIR = fileURLToPath(new URL('../../bench/results/', import.meta.url));
 const LATEST = `${RESULTS_DIR}latest.json`;
 const VERIFY_LIMIT_MS = 5 * 60_000;

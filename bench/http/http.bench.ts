@@ -2,6 +2,7 @@ import type { BenchMode } from '../support/bench-mode.js';
 import { type BenchRedis, benchRedis } from '../support/bench-redis.js';
 import { type BenchChild, type BenchMessage, runBenchChild, startBenchChild } from '../support/child-process.js';
 import { progress } from '../support/progress.js';
+import { serverExecArgv } from '../support/server-exec-argv.js';
 import { median, round } from '../support/stats.js';
 import {
   ADAPTERS,
@@ -84,7 +85,14 @@ interface AppProcess {
 
 async function startApp(adapter: AdapterName, name: AppName, env: NodeJS.ProcessEnv): Promise<AppProcess> {
   const { handlers, setup } = APPS[name];
-  const child: BenchChild = startBenchChild('http/bench-server.child.js', [adapter, handlers, setup], { env, timeoutMs: SERVER_LIMIT_MS });
+  const child: BenchChild = startBenchChild('http/bench-server.child.js', [adapter, handlers, setup], {
+    env,
+    execArgv: serverExecArgv(),
+    timeoutMs: SERVER_LIMIT_MS,
+  });
+  if (env.WAZAPIN_BENCH_CPU_PROF) {
+    progress(`cpu profile of the ${adapter} ${name} app: pid ${child.pid}`);
+  }
   const { url } = await child.next<BenchMessage & { url: string }>('ready');
   return {
     url,

@@ -1,6 +1,7 @@
 import type { BenchMode } from '../support/bench-mode.js';
 import { type BenchMessage, runBenchChild, startBenchChild } from '../support/child-process.js';
 import { progress } from '../support/progress.js';
+import { serverExecArgv } from '../support/server-exec-argv.js';
 import { ADAPTERS, type AdapterName, type HandlerCounts, MODULE_PATH } from '../http/bench-app.js';
 import type { StormPlanFigures } from '../http/delivery-plans.js';
 import type { LoadOptions, LoadResult } from '../http/load-result.js';
@@ -37,7 +38,10 @@ export interface StormResult {
 }
 
 async function stormOne(adapter: AdapterName, mode: BenchMode, env: NodeJS.ProcessEnv): Promise<StormAdapterResult> {
-  const app = startBenchChild('http/bench-server.child.js', [adapter, 'counting'], { env, timeoutMs: CHILD_LIMIT_MS });
+  const app = startBenchChild('http/bench-server.child.js', [adapter, 'counting'], { env, execArgv: serverExecArgv(), timeoutMs: CHILD_LIMIT_MS });
+  if (env.WAZAPIN_BENCH_CPU_PROF) {
+    progress(`cpu profile of the ${adapter} storm app: pid ${app.pid}`);
+  }
   const { url } = await app.next<BenchMessage & { url: string }>('ready');
   let load: LoadResult & { storm: StormPlanFigures; duplicateReceipts: number };
   try {
