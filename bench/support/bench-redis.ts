@@ -1,4 +1,20 @@
+import { Redis } from 'ioredis';
 import { type RedisServer, redisServerOnPath, startRedisServer } from '../../test/support/redis-server.js';
+
+/** Why the Redis at `url` does not answer a PING within 2 s, or undefined when it does. */
+async function unreachable(url: string): Promise<string | undefined> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    client.disconnect();
+  }
+}
 
 /** A Redis for a section of the benchmark: REDIS_URL, or a redis-server it started on loopback. */
 export interface BenchRedis {
@@ -9,17 +25,21 @@ export interface BenchRedis {
 }
 
 /**
- * REDIS_URL when set, else a `redis-server` from the PATH started on a free loopback port. When
- * neither is at hand, resolves with the reason, so the section reports itself skipped; with the
- * `CI` environment variable set it throws instead, so a CI run cannot skip its Redis figures.
+ * REDIS_URL when set (and answering), else a `redis-server` from the PATH started on a free
+ * loopback port. When neither is at hand, resolves with the reason, so the section reports
+ * itself skipped; with the `CI` environment variable set it throws instead, so a CI run cannot
+ * skip its Redis figures.
  */
 export async function benchRedis(): Promise<BenchRedis | { skipped: string }> {
   const given = process.env.REDIS_URL;
   let reason: string;
   if (given) {
-    return { url: given, server: 'REDIS_URL', close: async () => {} };
-  }
-  if (!redisServerOnPath) {
+    const failure = await unreachable(given);
+    if (failure === undefined) {
+      return { url: given, server: 'REDIS_URL', close: async () => {} };
+    }
+    reason = `Redis at REDIS_URL failed: ${failure}`;
+  } else if (!redisServerOnPath) {
     reason = 'no Redis: REDIS_URL is not set and redis-server is not on the PATH';
   } else {
     try {
