@@ -44,7 +44,7 @@ function httpSection({ http }: BenchResults): ReportSection {
   const rows = [['Adapter', 'Route', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'load gen CPU']];
   const notes = [
     `autocannon in its own process, ${http.connections} connections, ${http.rounds} interleaved rounds of ${http.durationSeconds} s per route; medians.`,
-    'Every request to a receiving route (module or hand-written) is a distinct, freshly signed message.status_update delivery, the same stream for each.',
+    'Every request to a receiving route (module or hand-written) is a distinct, freshly signed message.status_update delivery, made the same way for every route.',
     'hand-written: Nest routes in the same app (@Post, @Req, rawBody: true) that verify the signature and timestamp, parse, drop a repeated delivery id with a Set, ' +
       'run a no-op handler on setImmediate and answer {"received":true}; each is checked before it is measured (401 on a bad signature, a changed body or a stale timestamp).',
     "server CPU: the app process's CPU time (all threads) per answered request. load gen CPU: autocannon's, % of one core.",
