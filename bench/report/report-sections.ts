@@ -1,5 +1,5 @@
 import { ADAPTERS } from '../http/bench-app.js';
-import type { HttpTargetName } from '../http/http-result.js';
+import type { HttpAdapterResult, HttpTargetName } from '../http/http-result.js';
 import type { BenchResults } from './bench-results.js';
 import { columns, formatBytes, formatDuration, formatRate, formatRatio, markdownTable } from './format.js';
 import { HTTP_TARGET_BOUNDS } from './targets.js';
@@ -75,8 +75,25 @@ function httpSection({ http }: BenchResults): ReportSection {
   return { title: 'HTTP, one process per app, one per load', rows, notes };
 }
 
-function ratioRow(adapter: string, against: string, ratio: number | undefined, byCpu: number | undefined, bound: number | undefined): string[] {
-  const cells = [adapter, against, ratio === undefined ? 'skipped' : formatRatio(ratio), byCpu === undefined ? '' : formatRatio(byCpu)];
+/** The lowest and highest of the rounds' own req/s ratios of `a` over `b`, e.g. `0.81–1.02`. */
+function roundsRange(targets: HttpAdapterResult['targets'], a: HttpTargetName, b: HttpTargetName): string {
+  const [over, under] = [targets[a]?.rounds, targets[b]?.rounds];
+  if (!over || !under) {
+    return '';
+  }
+  const ratios = over.map((round, i) => round.requestsPerSecond / under[i].requestsPerSecond);
+  return `${formatRatio(Math.min(...ratios))}–${formatRatio(Math.max(...ratios))}`;
+}
+
+function ratioRow(
+  adapter: string,
+  against: string,
+  ratio: number | undefined,
+  range: string,
+  byCpu: number | undefined,
+  bound: number | undefined,
+): string[] {
+  const cells = [adapter, against, ratio === undefined ? 'skipped' : formatRatio(ratio), range, byCpu === undefined ? '' : formatRatio(byCpu)];
   if (bound === undefined) {
     return [...cells, 'none', ''];
   }
@@ -84,21 +101,23 @@ function ratioRow(adapter: string, against: string, ratio: number | undefined, b
 }
 
 function comparisonSection({ http }: BenchResults): ReportSection {
-  const rows = [['Adapter', 'Comparison', 'req/s', 'by server CPU', 'Target', 'Met']];
+  const rows = [['Adapter', 'Comparison', 'req/s', 'rounds', 'by server CPU', 'Target', 'Met']];
   for (const adapter of ADAPTERS) {
-    const r = http.adapters[adapter].ratios;
-    rows.push(ratioRow(adapter, 'module / hand-written, createHmac', r.moduleOverNative, r.moduleOverNativeByCpu, HTTP_TARGET_BOUNDS.native));
-    rows.push(ratioRow(adapter, 'module / hand-written, svix 1.x', r.moduleOverSvix, r.moduleOverSvixByCpu, HTTP_TARGET_BOUNDS.svix));
-    rows.push(ratioRow(adapter, 'module / bare route, 200 + receipt (the limit)', r.moduleOverBareReceipt, r.moduleOverBareReceiptByCpu, undefined));
-    rows.push(ratioRow(adapter, 'module / bare route, 204', r.moduleOverBare, undefined, undefined));
-    rows.push(ratioRow(adapter, 'module, Redis store / in-memory store', r.redisOverMemory, r.redisOverMemoryByCpu, HTTP_TARGET_BOUNDS.redis));
-    rows.push(ratioRow(adapter, 'module, 100 more handlers / 1 handler', r.module100OverModule, undefined, undefined));
+    const { ratios: r, targets: t } = http.adapters[adapter];
+    const row = (against: string, ratio: number | undefined, a: HttpTargetName, b: HttpTargetName, byCpu?: number, bound?: number) =>
+      rows.push(ratioRow(adapter, against, ratio, roundsRange(t, a, b), byCpu, bound));
+    row('module / hand-written, createHmac', r.moduleOverNative, 'module', 'native', r.moduleOverNativeByCpu, HTTP_TARGET_BOUNDS.native);
+    row('module / hand-written, svix 1.x', r.moduleOverSvix, 'module', 'svix', r.moduleOverSvixByCpu, HTTP_TARGET_BOUNDS.svix);
+    row('module / bare route, 200 + receipt (the limit)', r.moduleOverBareReceipt, 'module', 'bareReceipt', r.moduleOverBareReceiptByCpu);
+    row('module / bare route, 204', r.moduleOverBare, 'module', 'bare');
+    row('module, Redis store / in-memory store', r.redisOverMemory, 'moduleRedis', 'module', r.redisOverMemoryByCpu, HTTP_TARGET_BOUNDS.redis);
+    row('module, 100 more handlers / 1 handler', r.module100OverModule, 'module100', 'module');
   }
   return {
     title: 'Module route against the route you would write, same app, same run',
     rows,
     notes: [
-      "req/s: the median of the rounds' own ratios of throughput (each round measures every route once, one after another). " +
+      "req/s: the median of the rounds' own ratios of throughput (each round measures every route once, one after another); rounds: the lowest and highest of those. " +
         "by server CPU: the other route's server CPU per request over the module's, median of the rounds' ratios; above 1 the module is the cheaper.",
       'The Redis store row compares the module with RedisIdempotencyStore (a local redis-server) to the module with the default in-memory store; ' +
         "redis-server's own CPU is not in the app's figure.",
