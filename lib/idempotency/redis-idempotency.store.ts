@@ -54,6 +54,39 @@ return #KEYS`;
  * Deletes the lease of each of KEYS whose value is still ARGV[i], the one this claimer wrote:
  * never a done marker, nor the lease of a later claimer after this one's expired.
  */
+/**
+ * The claims of several deliveries at once: ARGV[1] is how many, then per claim its number of
+ * keys, lease seconds and lease value; KEYS are their keys one claim after another. Each claim
+ * is all or none as above, in order, so two claims of one key in a batch get one lease.
+ */
+const CLAIM_BATCH_SCRIPT = `
+local results = {}
+local first = 1
+local at = 2
+for claim = 1, tonumber(ARGV[1]) do
+  local count, seconds, value = tonumber(ARGV[at]), ARGV[at + 1], ARGV[at + 2]
+  at = at + 3
+  local result = 'claimed'
+  for i = first, first + count - 1 do
+    local held = redis.call('GET', KEYS[i])
+    if held == 'done' then result = 'done'; break end
+    if held then result = 'processing'; break end
+  end
+  if result == 'claimed' then
+    for i = first, first + count - 1 do
+      redis.call('SET', KEYS[i], value, 'EX', seconds)
+    end
+  end
+  results[claim] = result
+  first = first + count
+end
+return results`;
+/** Done markers for several deliveries at once: ARGV[i] is the TTL of KEYS[i]. */
+const COMPLETE_BATCH_SCRIPT = `
+for i = 1, #KEYS do
+  redis.call('SET', KEYS[i], 'done', 'EX', ARGV[i])
+end
+return #KEYS`;
 const RELEASE_SCRIPT = `
 local released = 0
 for i = 1, #KEYS do
@@ -71,11 +104,18 @@ interface HeldLease {
 
 /** Leases held at which the store first drops those Redis has expired. */
 const LEASES_PRUNED_FROM = 1024;
+/**
+ * How long completions wait for others to go to Redis with: nothing but a retry's 409 waits on a
+ * done marker, and under load each command to Redis costs the app far more than its bytes.
+ */
+const COMPLETION_BATCH_MS = 2;
 
 /** The scripts, as ioredis's `defineCommand` adds them to the store's connection. */
 interface StoreScripts {
   wazapinIdempotencyClaim(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<IdempotencyClaim>;
+  wazapinIdempotencyClaimBatch(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<IdempotencyClaim[]>;
   wazapinIdempotencyComplete(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
+  wazapinIdempotencyCompleteBatch(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   wazapinIdempotencyRelease(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
 }
 
@@ -83,6 +123,23 @@ interface StoreScripts {
  * Whether every key that starts with `prefix` hashes to one Cluster slot: Redis hashes only the
  * part between the key's first `{` and the next `}`, when that part is not empty.
  */
+/** A claim waiting for the batch it goes to Redis in. */
+interface PendingClaim {
+  readonly keys: readonly string[];
+  readonly seconds: number;
+  readonly value: string;
+  resolve(claim: IdempotencyClaim): void;
+  reject(error: unknown): void;
+}
+
+/** A completion waiting for the batch it goes to Redis in. */
+interface PendingCompletion {
+  readonly keys: readonly string[];
+  readonly ttl: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 function hasHashTag(prefix: string): boolean {
   const open = prefix.indexOf('{');
   return open >= 0 && prefix.indexOf('}', open + 1) > open + 1;
@@ -95,6 +152,13 @@ function hasHashTag(prefix: string): boolean {
  * delivery's keys all, or none); a release deletes only the leases this store wrote. Completing
  * writes done markers for the configured TTL. A lease whose holder died expires by itself, so a
  * retry gets through.
+ *
+ * **Batches.** Under load, a command to Redis costs the app far more than its bytes (a write to
+ * the socket, a read of the answer). So the claims made while the event loop is busy go in one
+ * command once it comes round (`setImmediate`), each answered as if alone, and completions are
+ * gathered for 2 ms and sent together: at thousands of deliveries a second, a command serves
+ * several. A completion is awaited 2 ms longer for it (an `inline` delivery's answer, a queued
+ * delivery's acknowledgement).
  *
  * The store opens its own connection (from the client, `Cluster`, options or URL given) that
  * fails fast when Redis is down: no offline queue, one retry per command and a command timeout,
@@ -143,6 +207,10 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
   private readonly leases = new Map<string, HeldLease>();
   /** Size of {@link leases} at which expired leases are next dropped. */
   private pruneAt = LEASES_PRUNED_FROM;
+  /** Claims and completions made since the event loop last came round, sent together then. */
+  private pendingClaims: PendingClaim[] = [];
+  private pendingCompletions: PendingCompletion[] = [];
+  private completionTimer?: NodeJS.Timeout;
 
   constructor(connection: WazapinRedisConnection, options: RedisIdempotencyStoreOptions = {}) {
     const commandTimeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -154,7 +222,9 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     this.connection = this.redis.client;
     // ioredis sends EVALSHA, or EVAL the first time on each socket: one command either way.
     this.connection.defineCommand('wazapinIdempotencyClaim', { lua: CLAIM_SCRIPT });
+    this.connection.defineCommand('wazapinIdempotencyClaimBatch', { lua: CLAIM_BATCH_SCRIPT });
     this.connection.defineCommand('wazapinIdempotencyComplete', { lua: COMPLETE_SCRIPT });
+    this.connection.defineCommand('wazapinIdempotencyCompleteBatch', { lua: COMPLETE_BATCH_SCRIPT });
     this.connection.defineCommand('wazapinIdempotencyRelease', { lua: RELEASE_SCRIPT });
     this.scripts = this.connection as unknown as StoreScripts;
     // A client's own keyPrefix, which ioredis prepends, comes before the store's.
@@ -169,8 +239,7 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     return this.connection;
   }
 
-  async claim(key: string, leaseSeconds: number): Promise<IdempotencyClaim> {
-    await this.redis.connected();
+  claim(key: string, leaseSeconds: number): Promise<IdempotencyClaim> {
     return this.claimKeys([key], leaseSeconds);
   }
 
@@ -179,7 +248,6 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     if (keys.length === 0) {
       return 'claimed';
     }
-    await this.redis.connected();
     if (this.oneSlot || keys.length === 1) {
       return this.claimKeys(keys, leaseSeconds);
     }
@@ -215,11 +283,15 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
       this.leases.delete(key);
     }
     const ttl = Math.max(1, Math.ceil(ttlSeconds));
-    await this.redis.connected();
     if (this.oneSlot) {
-      await this.scripts.wazapinIdempotencyComplete(keys.length, ...keys.map((key) => this.keyPrefix + key), ttl);
+      await new Promise<void>((resolve, reject) => {
+        if (this.pendingCompletions.push({ keys, ttl, resolve, reject }) === 1) {
+          this.completionTimer = setTimeout(() => void this.sendCompletions(), COMPLETION_BATCH_MS);
+        }
+      });
       return;
     }
+    await this.redis.connected();
     await Promise.all(keys.map((key) => this.connection.set(this.keyPrefix + key, DONE, 'EX', ttl)));
   }
 
@@ -259,8 +331,12 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     await Promise.all(redisKeys.map((key, i) => this.scripts.wazapinIdempotencyRelease(1, key, leases[i])));
   }
 
-  /** Closes the store's connection. */
+  /** Closes the store's connection, once the completions waiting for their batch are sent. */
   async close(): Promise<void> {
+    if (this.pendingCompletions.length > 0) {
+      clearTimeout(this.completionTimer);
+      await this.sendCompletions();
+    }
     await closeRedisClient(this.connection);
   }
 
@@ -269,13 +345,23 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     await this.close();
   }
 
-  /** Claims `keys`, which share a slot, in one command, and keeps the lease value to release them. */
+  /**
+   * Claims `keys`, which share a slot, and keeps the lease value to release them. Claims made
+   * while the event loop is busy go to Redis together, in one command, once it comes round
+   * (`setImmediate`): under load, a command serves several deliveries. Not on a Cluster without
+   * a hash tag in the prefix, where the keys of two claims may live in two slots.
+   */
   private async claimKeys(keys: readonly string[], leaseSeconds: number): Promise<IdempotencyClaim> {
     const value = this.leasePrefix + (++this.claims).toString(36);
     const seconds = Math.max(1, Math.ceil(leaseSeconds));
-    const args: (string | number)[] = keys.map((key) => this.keyPrefix + key);
-    args.push(seconds, value);
-    const claim = await this.scripts.wazapinIdempotencyClaim(keys.length, ...args);
+    // Keys of a Cluster without a hash tag are claimed one by one: together they would span slots.
+    const claim = this.oneSlot
+      ? await new Promise<IdempotencyClaim>((resolve, reject) => {
+          if (this.pendingClaims.push({ keys, seconds, value, resolve, reject }) === 1) {
+            setImmediate(() => void this.sendClaims());
+          }
+        })
+      : await this.redis.connected().then(() => this.scripts.wazapinIdempotencyClaim(keys.length, ...keys.map((key) => this.keyPrefix + key), seconds, value));
     if (claim === 'claimed') {
       // Redis ran the script before it answered, so its lease ends before this.
       const held: HeldLease = { value, expires: Date.now() + seconds * 1000 };
@@ -287,6 +373,54 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
       }
     }
     return claim;
+  }
+
+  /** Sends the pending claims: alone as one claim, together as a batch; one command either way. */
+  private async sendClaims(): Promise<void> {
+    const batch = this.pendingClaims;
+    this.pendingClaims = [];
+    try {
+      await this.redis.connected();
+      if (batch.length === 1) {
+        const [{ keys, seconds, value, resolve }] = batch;
+        resolve(await this.scripts.wazapinIdempotencyClaim(keys.length, ...keys.map((key) => this.keyPrefix + key), seconds, value));
+        return;
+      }
+      const redisKeys: string[] = [];
+      const args: (string | number)[] = [batch.length];
+      for (const { keys, seconds, value } of batch) {
+        keys.forEach((key) => redisKeys.push(this.keyPrefix + key));
+        args.push(keys.length, seconds, value);
+      }
+      const claims = await this.scripts.wazapinIdempotencyClaimBatch(redisKeys.length, ...redisKeys, ...args);
+      batch.forEach((pending, i) => pending.resolve(claims[i]));
+    } catch (error) {
+      batch.forEach((pending) => pending.reject(error));
+    }
+  }
+
+  /** Sends the completions of the last {@link COMPLETION_BATCH_MS} in one command. */
+  private async sendCompletions(): Promise<void> {
+    const batch = this.pendingCompletions;
+    this.pendingCompletions = [];
+    try {
+      await this.redis.connected();
+      if (batch.length === 1) {
+        const [{ keys, ttl }] = batch;
+        await this.scripts.wazapinIdempotencyComplete(keys.length, ...keys.map((key) => this.keyPrefix + key), ttl);
+      } else {
+        const redisKeys: string[] = [];
+        const ttls: number[] = [];
+        for (const { keys, ttl } of batch) {
+          keys.forEach((key) => redisKeys.push(this.keyPrefix + key));
+          keys.forEach(() => ttls.push(ttl));
+        }
+        await this.scripts.wazapinIdempotencyCompleteBatch(redisKeys.length, ...redisKeys, ...ttls);
+      }
+      batch.forEach((pending) => pending.resolve());
+    } catch (error) {
+      batch.forEach((pending) => pending.reject(error));
+    }
   }
 
   /**

@@ -151,6 +151,52 @@ describeIf(redisMissing)('RedisIdempotencyStore', () => {
     }
   });
 
+  it('sends the claims made in one turn of the event loop in one command, each answered as if alone', async () => {
+    const s = store();
+    await s.complete('handled', 3600);
+    const commands = await commandsReceived(async () => {
+      const answers = await Promise.all([s.claimAll(['a', 'b'], 60), s.claimAll(['b', 'c'], 60), s.claimAll(['handled', 'd'], 60), s.claim('e', 30)]);
+      expect(answers).toEqual(['claimed', 'processing', 'done', 'claimed']);
+    });
+    expect(commands).toHaveLength(1);
+    const [a, b, c, d, e] = await inspect.mget(...['a', 'b', 'c', 'd', 'e'].map((key) => prefix + key));
+    expect(a).toMatch(/^processing:/);
+    expect(b).toBe(a);
+    expect([c, d]).toEqual([null, null]);
+    expect(e).toMatch(/^processing:/);
+    expect(e).not.toBe(a);
+    expect(await inspect.ttl(prefix + 'e')).toBeLessThanOrEqual(30);
+
+    const completions = await commandsReceived(() => Promise.all([s.completeAll(['a', 'b'], 3600), s.completeAll(['e'], 60)]));
+    expect(completions).toHaveLength(1);
+    expect(await inspect.mget(prefix + 'a', prefix + 'b', prefix + 'e')).toEqual(['done', 'done', 'done']);
+    expect(await inspect.ttl(prefix + 'a')).toBeGreaterThan(3590);
+    expect(await inspect.ttl(prefix + 'e')).toBeLessThanOrEqual(60);
+    // The batch's leases are this store's: releasing what it no longer holds sends nothing, and c was never leased.
+    expect(await commandsReceived(() => s.releaseAll(['a', 'c']))).toEqual([]);
+  });
+
+  it('sends the completions still waiting for their batch before it closes', async () => {
+    const s = store();
+    await s.claimAll(['closing-a', 'closing-b'], 60);
+    const completing = s.completeAll(['closing-a', 'closing-b'], 3600);
+    await s.close();
+    await completing;
+    expect(await inspect.mget(prefix + 'closing-a', prefix + 'closing-b')).toEqual(['done', 'done']);
+  });
+
+  it('fails every claim of a batch when Redis fails it, and the next batch goes through', async () => {
+    const s = store({ commandTimeoutMs: 200 });
+    await inspect.set(prefix + 'busy', 'not a lease', 'EX', 60);
+    // Redis holds every client's commands for 400 ms: each claim's command times out after 200.
+    await inspect.client('PAUSE', '400', 'ALL');
+    const answers = await Promise.allSettled([s.claimAll(['p', 'q'], 60), s.claim('r', 60)]);
+    expect(answers.map((answer) => answer.status)).toEqual(['rejected', 'rejected']);
+    await waitUntil('Redis to answer again', async () => (await inspect.ping()) === 'PONG');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await Promise.all([s.claimAll(['p', 'q'], 60), s.claim('busy', 60)])).toEqual(['claimed', 'processing']);
+  });
+
   it('sends nothing to release keys it holds no lease of', async () => {
     const s = store();
     await s.complete('delivery:completed', 60);
