@@ -1,11 +1,11 @@
-import { Controller, HttpCode, Param, Post, Type, UseFilters, UseGuards, VERSION_NEUTRAL } from '@nestjs/common';
+import { Controller, Param, Post, Res, Type, UseFilters, UseGuards, VERSION_NEUTRAL } from '@nestjs/common';
 import type { WazapinRouteVersion } from '../interfaces/wazapin-webhooks-options.interface.js';
 import { FASTIFY_ROUTE_CONFIG_METADATA, WAZAPIN_ROUTE_CONFIG } from './body-read-failure.handler.js';
 import { WazapinSignatureGuard } from './signature.guard.js';
 import type { SignedDelivery } from './signed-delivery.interface.js';
 import { VerifiedDelivery } from './verified-delivery.decorator.js';
 import { WazapinWebhookExceptionFilter } from './wazapin-webhook-exception.filter.js';
-import type { WazapinWebhookReceipt } from './wazapin-webhook-receipt.interface.js';
+import { sendReceipt } from './receipt-writer.js';
 import { WazapinWebhookReceiver } from './wazapin-webhook.receiver.js';
 
 /**
@@ -20,16 +20,15 @@ export function createWazapinWebhookController(path: string, version: WazapinRou
   class WazapinWebhookController {
     constructor(private readonly receiver: WazapinWebhookReceiver) {}
 
+    // The response is written here (see sendReceipt); an error thrown goes to the route's filter.
     @Post()
-    @HttpCode(200)
-    receive(@VerifiedDelivery() delivery: SignedDelivery): Promise<WazapinWebhookReceipt> {
-      return this.receiver.receive(delivery);
+    async receive(@VerifiedDelivery() delivery: SignedDelivery, @Res() response: unknown): Promise<void> {
+      sendReceipt(response, await this.receiver.receive(delivery));
     }
 
     @Post(':eventType')
-    @HttpCode(200)
-    receiveTyped(@VerifiedDelivery() delivery: SignedDelivery, @Param('eventType') eventType: string): Promise<WazapinWebhookReceipt> {
-      return this.receiver.receive(delivery, eventType);
+    async receiveTyped(@VerifiedDelivery() delivery: SignedDelivery, @Param('eventType') eventType: string, @Res() response: unknown): Promise<void> {
+      sendReceipt(response, await this.receiver.receive(delivery, eventType));
     }
   }
   for (const decorate of decorators) {
