@@ -1,13 +1,16 @@
-import { APP_FILTER, APP_GUARD, NestFactory, Reflector } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, NestFactory, Reflector } from '@nestjs/core';
+import { map, type Observable } from 'rxjs';
 import {
   type ArgumentsHost,
   Catch,
   HttpException,
+  type CallHandler,
   type CanActivate,
   type ExceptionFilter,
   type ExecutionContext,
   Injectable,
   Module,
+  type NestInterceptor,
   SetMetadata,
   VersioningType,
 } from '@nestjs/common';
@@ -170,6 +173,27 @@ describe.each(ADAPTERS)('module options on %s', (adapter) => {
     });
     expect((await t.deliver({ secret: first, body: { a: 1 } })).status).toBe(200);
     expect(events).toHaveLength(1);
+  });
+
+  it('answers its receipt as JSON whatever an app-wide interceptor does to responses, and without an ETag', async () => {
+    @Injectable()
+    class Envelope implements NestInterceptor {
+      intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+        return next.handle().pipe(map((data: unknown) => ({ data })));
+      }
+    }
+    t = await startTestApp(adapter, {
+      imports: [WazapinWebhooksModule.forRoot({ secrets: first })],
+      providers: [{ provide: APP_INTERCEPTOR, useClass: Envelope }],
+    });
+    const delivery = signWazapinDelivery({ secret: first, body: { a: 1 } });
+    const answer = await fetch(`${t.url}/webhooks/wazapin`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(answer.headers.get('etag')).toBeNull();
+    expect(await answer.text()).toBe('{"received":true}');
+    const repeat = await fetch(`${t.url}/webhooks/wazapin`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+    expect(await repeat.text()).toBe('{"received":true,"duplicate":true}');
   });
 
   it("an app-wide exception filter does not change the route's statuses", async () => {
