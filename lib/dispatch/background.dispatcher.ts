@@ -47,8 +47,7 @@ export class BackgroundDispatcher implements WazapinDispatcher, BeforeApplicatio
     );
   }
 
-  private async run(event: WazapinEvent, claim: DeliveryClaim): Promise<void> {
-    const failures = await runHandlers(this.handlers, event, this.logger);
-    await (failures?.length === 0 ? claim.complete() : claim.release());
+  private run(event: WazapinEvent, claim: DeliveryClaim): Promise<void> {
+    return runHandlers(this.handlers, event, this.logger).then((failures) => (failures?.length === 0 ? claim.complete() : claim.release()));
   }
 }

@@ -10,16 +10,15 @@ import { printable } from '../utils/printable.js';
  * when dispatching itself failed, and never rejects, so neither a crash nor a claim left held
  * can follow from anything a handler does.
  */
-export async function runHandlers(
+export function runHandlers(
   handlers: WazapinEventDispatcher,
   event: WazapinEvent,
   logger: Logger,
   skip?: ReadonlySet<string>,
 ): Promise<readonly WazapinHandlerFailure[] | undefined> {
-  try {
-    return await handlers.dispatch(event, skip);
-  } catch (error) {
+  const failed = (error: unknown) => {
     logger.error(`Dispatching ${printable(event.type)} delivery ${printable(event.id)} failed: ${errorMessage(error)}`, errorStack(error));
     return undefined;
-  }
+  };
+  return handlers.dispatch(event, skip).then(undefined, failed);
 }

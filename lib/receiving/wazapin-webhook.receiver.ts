@@ -66,7 +66,11 @@ export class WazapinWebhookReceiver {
     if (claim === 'done') {
       return DUPLICATE;
     }
-    await this.dispatcher.handOff(event, claim);
+    const handedOff = this.dispatcher.handOff(event, claim);
+    // In `background` mode there is nothing to wait for: no tick spent on it.
+    if (handedOff) {
+      await handedOff;
+    }
     return RECEIVED;
   }
 
