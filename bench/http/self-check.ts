@@ -6,6 +6,9 @@ const RECEIPT = '{"received":true}';
 const DUPLICATE_RECEIPT = '{"received":true,"duplicate":true}';
 /** Past the 300 s every route tolerates. */
 const STALE_SECONDS = 600;
+/** A repeat answered 409 is sent again, as the platform would, this many times at most. */
+const CONFLICT_RETRIES = 20;
+const CONFLICT_RETRY_MS = 25;
 
 interface Case {
   readonly name: string;
@@ -41,7 +44,13 @@ function cases(signer: DeliverySigner): Case[] {
 export async function selfCheck(url: string, secret: string): Promise<void> {
   const failures: string[] = [];
   for (const c of cases(new DeliverySigner(secret))) {
-    const response = await fetch(url, { method: 'POST', headers: c.request.headers, body: c.request.body });
+    let response = await fetch(url, { method: 'POST', headers: c.request.headers, body: c.request.body });
+    // 409 is "being processed, retry later": the first copy's handlers may not have settled yet.
+    for (let retries = 0; response.status === 409 && retries < CONFLICT_RETRIES; retries++) {
+      await response.text();
+      await new Promise((resolve) => setTimeout(resolve, CONFLICT_RETRY_MS));
+      response = await fetch(url, { method: 'POST', headers: c.request.headers, body: c.request.body });
+    }
     const text = await response.text();
     if (response.status !== c.status || (c.body !== undefined && text !== c.body)) {
       failures.push(`${c.name}: expected ${c.status}${c.body ? ` ${c.body}` : ''}, got ${response.status} ${text.slice(0, 200)}`);
