@@ -1,6 +1,6 @@
 import { ConflictException, Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { DeliveryClaim } from '../dispatch/delivery-claim.interface.js';
-import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
+import type { IdempotencyClaim, IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
 import { errorMessage } from '../utils/error-message.js';
 import { OutageLog } from '../utils/outage-log.js';
 import { WAZAPIN_IDEMPOTENCY_STORE, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
@@ -51,7 +51,7 @@ export class DeliveryClaims {
    * `failOpen` lets the delivery through unclaimed.
    */
   async claim(keys: readonly string[]): Promise<DeliveryClaim | 'done'> {
-    let claim;
+    let claim: IdempotencyClaim;
     try {
       claim = this.store.claimAll ? await this.store.claimAll(keys, this.leaseSeconds) : await this.claimEach(keys);
     } catch (error) {
@@ -81,7 +81,7 @@ export class DeliveryClaims {
   }
 
   /** Key by key, for stores without `claimAll`: on a conflict, the keys already claimed are released. */
-  private async claimEach(keys: readonly string[]): Promise<'claimed' | 'processing' | 'done'> {
+  private async claimEach(keys: readonly string[]): Promise<IdempotencyClaim> {
     for (let i = 0; i < keys.length; i++) {
       const claim = await this.store.claim(keys[i], this.leaseSeconds);
       if (claim !== 'claimed') {

@@ -2,13 +2,19 @@ import type { WazapinWebhookReceipt } from './wazapin-webhook-receipt.interface.
 
 const CONTENT_TYPE = 'application/json; charset=utf-8';
 
-/** The two receipts the route answers, serialised once. */
-const BODIES = new Map<WazapinWebhookReceipt['duplicate'], { text: string; length: string }>(
-  [undefined, true].map((duplicate) => {
-    const text = JSON.stringify(duplicate ? { received: true, duplicate } : { received: true });
-    return [duplicate as WazapinWebhookReceipt['duplicate'], { text, length: String(Buffer.byteLength(text)) }];
-  }),
-);
+/** A receipt as sent: its JSON text and that text's length in bytes. */
+interface ReceiptBody {
+  readonly text: string;
+  readonly length: string;
+}
+
+function body(receipt: WazapinWebhookReceipt): ReceiptBody {
+  const text = JSON.stringify(receipt);
+  return { text, length: String(Buffer.byteLength(text)) };
+}
+
+const RECEIVED = body({ received: true });
+const DUPLICATE = body({ received: true, duplicate: true });
 
 interface FastifyReplyLike {
   raw: unknown;
@@ -33,14 +39,14 @@ function isFastifyReply(response: unknown): response is FastifyReplyLike {
  * that a webhook sender never uses.
  */
 export function sendReceipt(response: unknown, receipt: WazapinWebhookReceipt): void {
-  const body = BODIES.get(receipt.duplicate)!;
+  const { text, length } = receipt.duplicate ? DUPLICATE : RECEIVED;
   if (isFastifyReply(response)) {
-    response.code(200).header('content-type', CONTENT_TYPE).send(body.text);
+    response.code(200).header('content-type', CONTENT_TYPE).send(text);
     return;
   }
   const node = response as NodeResponseLike;
   node.statusCode = 200;
   node.setHeader('content-type', CONTENT_TYPE);
-  node.setHeader('content-length', body.length);
-  node.end(body.text);
+  node.setHeader('content-length', length);
+  node.end(text);
 }
