@@ -1,0 +1,64 @@
+import { generateWazapinSecret } from '../../lib/testing/index.js';
+import { WazapinConfigurationError } from '../../lib/wazapin-configuration.error.js';
+import { resolveWazapinWebhooksOptions, type WazapinModuleDefinition } from '../../lib/wazapin-webhooks.options.js';
+
+const definition: WazapinModuleDefinition = { path: 'webhooks/wazapin', queued: false };
+
+describe('resolveWazapinWebhooksOptions', () => {
+  it('resolves once into a frozen object: secrets decoded to keys, defaults applied, the options given left as they were', () => {
+    const secrets = [generateWazapinSecret(), generateWazapinSecret()];
+    const given = { secrets: secrets.join(','), eventTypeHeader: 'X-Event-Type', knownEventTypes: ['order.created'] };
+    const snapshot = JSON.stringify(given);
+    const resolved = resolveWazapinWebhooksOptions(given, definition);
+
+    expect(resolved.keys.map((key) => key.toString('base64'))).toEqual(secrets.map((secret) => secret.slice('whsec_'.length)));
+    expect(resolved).toMatchObject({
+      route: { path: 'webhooks/wazapin' },
+      dispatch: 'background',
+      verifier: 'native',
+      eventTypeHeader: 'x-event-type',
+      toleranceSeconds: 300,
+      maxBodyBytes: 1024 * 1024,
+      handlerTimeoutMs: 300_000,
+      shutdownTimeoutMs: 10_000,
+      idempotency: { ttlSeconds: 72 * 3600, leaseSeconds: 330, maxEntries: 1_000_000, failOpen: false },
+      api: {},
+    });
+    expect([...resolved.knownEventTypes]).toEqual(['order.created']);
+    expect(resolved.queue).toBeUndefined();
+    for (const part of [resolved, resolved.route, resolved.keys, resolved.idempotency]) {
+      expect(Object.isFrozen(part)).toBe(true);
+    }
+    expect(JSON.stringify(given)).toBe(snapshot);
+  });
+
+  it('gives inline handlers 10 s and a lease to match, and queue mode its queue settings', () => {
+    const secrets = generateWazapinSecret();
+    expect(resolveWazapinWebhooksOptions({ secrets, dispatch: 'inline' }, definition)).toMatchObject({
+      handlerTimeoutMs: 10_000,
+      idempotency: { leaseSeconds: 60 },
+    });
+    const queued = resolveWazapinWebhooksOptions({ secrets, queue: { attempts: 3 } }, { ...definition, queued: true });
+    expect(queued.dispatch).toBe('queue');
+    expect(queued.queue).toMatchObject({ name: 'wazapin-webhooks', attempts: 3, concurrency: 10, worker: true });
+    expect(Object.isFrozen(queued.queue)).toBe(true);
+  });
+
+  it.each([
+    [{ dispatch: 'queue' as const }, definition, /give it beside useFactory/],
+    [{ dispatch: 'inline' as const }, { ...definition, queued: true }, /defined with dispatch: 'queue' but its options say "inline"/],
+    [{ dispatch: 'later' as never }, definition, /dispatch must be one of background, inline, queue, got "later"/],
+    [{ toleranceSeconds: 0 }, definition, /toleranceSeconds must be a positive number, got 0/],
+    [{ idempotency: { leaseSeconds: 5 } }, definition, /idempotency.leaseSeconds \(5\) must be longer than handlerTimeoutMs/],
+    [{ knownEventTypes: ['Order.Created'] }, definition, /knownEventTypes\[0\] is not an event type name/],
+    [{ verifier: 'openssl' as never }, definition, /verifier must be "native" or "svix", got "openssl"/],
+  ])('refuses %j (%j) with a WazapinConfigurationError saying why', (options, fixed, message) => {
+    const resolve = () => resolveWazapinWebhooksOptions({ secrets: generateWazapinSecret(), ...options }, fixed);
+    expect(resolve).toThrow(WazapinConfigurationError);
+    expect(resolve).toThrow(message);
+  });
+
+  it('refuses options that are not an object, as a factory returning nothing gives', () => {
+    expect(() => resolveWazapinWebhooksOptions(undefined as never, definition)).toThrow(/the options must be an object, got undefined/);
+  });
+});
