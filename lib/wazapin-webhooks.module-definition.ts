@@ -18,10 +18,11 @@ export const {
     { isGlobal: false, path: WAZAPIN_DEFAULT_PATH, controllerDecorators: [] },
     // `extras` holds every top-level option of forRoot, and every key beside useFactory of
     // forRootAsync: `dispatch` is read there (not declared an extra, so forRoot's options keep it).
-    (definition, extras: WazapinWebhooksModuleExtras & { dispatch?: unknown }) => {
+    (definition, extras) => {
       const fixed: WazapinModuleDefinition = {
         path: extras.path ?? WAZAPIN_DEFAULT_PATH,
         version: extras.version,
+        dispatch: extras.dispatch,
         queued: extras.dispatch === 'queue',
       };
       return {

@@ -15,6 +15,8 @@ import { WazapinConfigurationError } from './wazapin-configuration.error.js';
 export interface WazapinModuleDefinition {
   readonly path: string;
   readonly version?: WazapinRouteVersion;
+  /** The `dispatch` given where the module was defined (forRoot's options, or beside useFactory). */
+  readonly dispatch?: WazapinDispatchMode;
   /** Whether the queue's producer and worker were registered: `dispatch: 'queue'` at definition. */
   readonly queued: boolean;
 }
@@ -56,20 +58,29 @@ const HOURS = 3600;
 const LEASE_MARGIN_SECONDS = 30;
 const DISPATCH_MODES: readonly WazapinDispatchMode[] = ['background', 'inline', 'queue'];
 
+function checkDispatchMode(mode: unknown): WazapinDispatchMode {
+  if (!DISPATCH_MODES.includes(mode as WazapinDispatchMode)) {
+    throw new WazapinConfigurationError(`WazapinWebhooksModule: dispatch must be one of ${DISPATCH_MODES.join(', ')}, got "${String(mode)}"`);
+  }
+  return mode as WazapinDispatchMode;
+}
+
+/**
+ * The mode, from the options or the module definition, which must agree when both give one:
+ * the queue's producer and worker are registered only when the definition says `'queue'`.
+ */
 function resolveDispatch(options: WazapinWebhooksModuleOptions, definition: WazapinModuleDefinition): WazapinDispatchMode {
-  const dispatch = options.dispatch ?? (definition.queued ? 'queue' : 'background');
-  if (!DISPATCH_MODES.includes(dispatch)) {
+  const defined = definition.dispatch === undefined ? undefined : checkDispatchMode(definition.dispatch);
+  const dispatch = checkDispatchMode(options.dispatch ?? defined ?? 'background');
+  if (defined !== undefined && dispatch !== defined) {
     throw new WazapinConfigurationError(
-      `WazapinWebhooksModule: dispatch must be one of ${DISPATCH_MODES.join(', ')}, got "${String(options.dispatch)}"`,
+      `WazapinWebhooksModule: the module was defined with dispatch: '${defined}' but its options say "${dispatch}"; give one mode`,
     );
   }
-  // The queue's producer and worker are registered only when the module is defined queued.
-  if ((dispatch === 'queue') !== definition.queued) {
+  if (dispatch === 'queue' && !definition.queued) {
     throw new WazapinConfigurationError(
-      definition.queued
-        ? `WazapinWebhooksModule: the module was defined with dispatch: 'queue' but its options say "${dispatch}"; give one mode`
-        : "WazapinWebhooksModule: dispatch: 'queue' decides which providers the module registers, so with forRootAsync give it beside " +
-          "useFactory: forRootAsync({ dispatch: 'queue', useFactory, inject })",
+      "WazapinWebhooksModule: dispatch: 'queue' decides which providers the module registers, so with forRootAsync give it beside " +
+        "useFactory: forRootAsync({ dispatch: 'queue', useFactory, inject })",
     );
   }
   return dispatch;

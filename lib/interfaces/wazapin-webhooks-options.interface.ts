@@ -136,8 +136,9 @@ export interface WazapinWebhooksModuleExtras {
    */
   controllerDecorators?: ClassDecorator[];
   /**
-   * `'queue'` registers the queue's producer and worker, so `forRootAsync` needs it here, beside
-   * `useFactory`, for `dispatch: 'queue'`. `forRoot` reads it from its options.
+   * The dispatch mode, when given where the module is defined (beside `useFactory`); a factory
+   * that also returns one must agree. `'queue'` registers the queue's producer and worker, so
+   * `forRootAsync` needs it here for `dispatch: 'queue'`. `forRoot` reads it from its options.
    */
   dispatch?: WazapinDispatchMode;
 }

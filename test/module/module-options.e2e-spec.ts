@@ -196,6 +196,21 @@ describe.each(ADAPTERS)('module options on %s', (adapter) => {
     expect(await repeat.text()).toBe('{"received":true,"duplicate":true}');
   });
 
+  it("forRootAsync takes a dispatch mode given beside useFactory: inline there answers a handler's failure 500", async () => {
+    @Injectable()
+    class Failing {
+      @OnWazapinEvent('*')
+      fail(): void {
+        throw new Error('downstream down');
+      }
+    }
+    t = await startTestApp(adapter, {
+      imports: [WazapinWebhooksModule.forRootAsync({ dispatch: 'inline', useFactory: () => ({ secrets: first }) })],
+      providers: [Failing],
+    });
+    expect((await t.deliver({ secret: first, body: { a: 1 } })).status).toBe(500);
+  });
+
   it("an app-wide exception filter does not change the route's statuses", async () => {
     t = await startTestApp(adapter, {
       imports: [WazapinWebhooksModule.forRoot({ secrets: first })],

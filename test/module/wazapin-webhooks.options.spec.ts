@@ -38,7 +38,7 @@ describe('resolveWazapinWebhooksOptions', () => {
       handlerTimeoutMs: 10_000,
       idempotency: { leaseSeconds: 60 },
     });
-    const queued = resolveWazapinWebhooksOptions({ secrets, queue: { attempts: 3 } }, { ...definition, queued: true });
+    const queued = resolveWazapinWebhooksOptions({ secrets, queue: { attempts: 3 } }, { ...definition, dispatch: 'queue', queued: true });
     expect(queued.dispatch).toBe('queue');
     expect(queued.queue).toMatchObject({ name: 'wazapin-webhooks', attempts: 3, concurrency: 10, worker: true });
     expect(Object.isFrozen(queued.queue)).toBe(true);
@@ -46,7 +46,10 @@ describe('resolveWazapinWebhooksOptions', () => {
 
   it.each([
     [{ dispatch: 'queue' as const }, definition, /give it beside useFactory/],
-    [{ dispatch: 'inline' as const }, { ...definition, queued: true }, /defined with dispatch: 'queue' but its options say "inline"/],
+    [{ dispatch: 'inline' as const }, { ...definition, dispatch: 'queue' as const, queued: true }, /defined with dispatch: 'queue' but its options say "inline"/],
+    [{ dispatch: 'background' as const }, { ...definition, dispatch: 'inline' as const }, /defined with dispatch: 'inline' but its options say "background"/],
+    [{ dispatch: 'queue' as const }, { ...definition, dispatch: 'inline' as const }, /defined with dispatch: 'inline' but its options say "queue"/],
+    [{}, { ...definition, dispatch: 'bogus' as never }, /dispatch must be one of background, inline, queue, got "bogus"/],
     [{ dispatch: 'later' as never }, definition, /dispatch must be one of background, inline, queue, got "later"/],
     [{ toleranceSeconds: 0 }, definition, /toleranceSeconds must be a positive number, got 0/],
     [{ idempotency: { leaseSeconds: 5 } }, definition, /idempotency.leaseSeconds \(5\) must be longer than handlerTimeoutMs/],
@@ -56,6 +59,10 @@ describe('resolveWazapinWebhooksOptions', () => {
     const resolve = () => resolveWazapinWebhooksOptions({ secrets: generateWazapinSecret(), ...options }, fixed);
     expect(resolve).toThrow(WazapinConfigurationError);
     expect(resolve).toThrow(message);
+  });
+
+  it('takes the mode given where the module was defined when the options give none', () => {
+    expect(resolveWazapinWebhooksOptions({ secrets: generateWazapinSecret() }, { ...definition, dispatch: 'inline' }).dispatch).toBe('inline');
   });
 
   it('refuses options that are not an object, as a factory returning nothing gives', () => {
