@@ -1,4 +1,4 @@
-import { type BeforeApplicationShutdown, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { printable } from '../utils/printable.js';
@@ -10,19 +10,26 @@ import type { WazapinDispatcher } from './wazapin-dispatcher.interface.js';
 /**
  * `dispatch: 'background'`: the answer goes at once and the handlers run after it. A delivery
  * whose handlers failed is released, so a manual redelivery can run it again. App shutdown
- * waits for the handlers still running, for at most `shutdownTimeoutMs`.
+ * waits for the handlers still running, for at most `shutdownTimeoutMs`; a delivery arriving
+ * meanwhile is released and answered 503, since its handlers would be cut off after its 2xx.
  */
 export class BackgroundDispatcher implements WazapinDispatcher, BeforeApplicationShutdown {
   private readonly logger = new Logger('WazapinWebhooks');
   /** Dispatches running, with their event. */
   private readonly inFlight = new Map<Promise<void>, WazapinEvent>();
+  private closing = false;
 
   constructor(
     private readonly handlers: WazapinEventDispatcher,
     private readonly shutdownTimeoutMs: number,
   ) {}
 
-  handOff(event: WazapinEvent, claim: DeliveryClaim): void {
+  handOff(event: WazapinEvent, claim: DeliveryClaim): Promise<void> | void {
+    if (this.closing) {
+      return claim.release().then(() => {
+        throw new ServiceUnavailableException('Shutting down; retry later');
+      });
+    }
     const work = this.run(event, claim);
     this.inFlight.set(work, event);
     void work.finally(() => this.inFlight.delete(work));
@@ -36,6 +43,7 @@ export class BackgroundDispatcher implements WazapinDispatcher, BeforeApplicatio
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.closing = true;
     if (await settleWithin([...this.inFlight.keys()], this.shutdownTimeoutMs)) {
       return;
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import {
+  InMemoryIdempotencyStore,
   OnWazapinEvent,
   WazapinHandlerTimeoutError,
   WazapinWebhookEvents,
@@ -80,5 +81,21 @@ describe('handlerTimeoutMs and shutdownTimeoutMs', () => {
     t = undefined;
     expect(Date.now() - started).toBeLessThan(5000);
     expect(app.logger.has('warn', /still being handled after 300 ms \(shutdownTimeoutMs\), abandoned: contact\.updated msg_abandoned/)).toBe(true);
+  });
+
+  it('background: a delivery arriving while shutdown waits is answered 503 and released, not acknowledged and cut off (found by an outside attack)', async () => {
+    const store = new InMemoryIdempotencyStore();
+    const app = await boot({ dispatch: 'background', shutdownTimeoutMs: 1000, idempotency: { store } });
+    expect((await app.deliver({ secret, id: 'msg_running', body: { contact_id: 'c1' } }, ROUTE)).status).toBe(200);
+    await waitUntil('the handler to start', () => state.runs === 1);
+
+    const closing = app.close();
+    t = undefined;
+    const late = await app.deliver({ secret, id: 'msg_late', body: { contact_id: 'c2' } }, ROUTE);
+    await closing;
+    expect(late).toMatchObject({ status: 503, json: { message: 'Shutting down; retry later' } });
+    expect(state.runs).toBe(1);
+    // Released: the platform's retry, on an instance that is up, gets it.
+    expect(await store.claim('delivery:contact.updated:msg_late', 60)).toBe('claimed');
   });
 });
