@@ -361,7 +361,13 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
             setImmediate(() => void this.sendClaims());
           }
         })
-      : await this.redis.connected().then(() => this.scripts.wazapinIdempotencyClaim(keys.length, ...keys.map((key) => this.keyPrefix + key), seconds, value));
+      : await this.redis
+          .connected()
+          .then(() => this.scripts.wazapinIdempotencyClaim(keys.length, ...keys.map((key) => this.keyPrefix + key), seconds, value))
+          .catch((error: unknown) => {
+            this.withdraw([{ keys, value }]);
+            throw error;
+          });
     if (claim === 'claimed') {
       // Redis ran the script before it answered, so its lease ends before this.
       const held: HeldLease = { value, expires: Date.now() + seconds * 1000 };
@@ -395,7 +401,32 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
       const claims = await this.scripts.wazapinIdempotencyClaimBatch(redisKeys.length, ...redisKeys, ...args);
       batch.forEach((pending, i) => pending.resolve(claims[i]));
     } catch (error) {
+      this.withdraw(batch);
       batch.forEach((pending) => pending.reject(error));
+    }
+  }
+
+  /**
+   * Deletes the leases of claims that failed on this side, for when Redis runs them anyway: a
+   * command that timed out while Redis stalled is still applied once it recovers, and its lease,
+   * which no delivery holds, would answer every retry 409 until it expired. Sent after the claims
+   * on the same connection, so Redis runs it after them; best effort, since the retry gets a 503
+   * either way.
+   */
+  private withdraw(claims: readonly { readonly keys: readonly string[]; readonly value: string }[]): void {
+    const redisKeys: string[] = [];
+    const values: string[] = [];
+    for (const { keys, value } of claims) {
+      for (const key of keys) {
+        redisKeys.push(this.keyPrefix + key);
+        values.push(value);
+      }
+    }
+    const release = (keys: string[], leases: string[]) => this.scripts.wazapinIdempotencyRelease(keys.length, ...keys, ...leases).catch(() => undefined);
+    if (this.oneSlot) {
+      void release(redisKeys, values);
+    } else {
+      redisKeys.forEach((key, i) => void release([key], [values[i]]));
     }
   }
 

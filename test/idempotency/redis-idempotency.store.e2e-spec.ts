@@ -176,6 +176,17 @@ describeIf(redisMissing)('RedisIdempotencyStore', () => {
     expect(await commandsReceived(() => s.releaseAll(['a', 'c']))).toEqual([]);
   });
 
+  it('withdraws a claim that timed out while Redis stalled, so the retry is not answered 409 for a lease (found by an outside attack)', async () => {
+    const s = store({ commandTimeoutMs: 200 });
+    // Connected first, so the stall hits the claim itself.
+    expect(await s.claim('warm-up', 1)).toBe('claimed');
+    await inspect.client('PAUSE', '600', 'ALL');
+    await expect(s.claimAll(['stalled-a', 'stalled-b'], 300)).rejects.toThrow(/timed out/i);
+    await waitUntil('Redis to answer again', async () => (await inspect.ping()) === 'PONG');
+    await waitUntil('the withdrawal to run', async () => (await inspect.exists(prefix + 'stalled-a', prefix + 'stalled-b')) === 0);
+    expect(await s.claimAll(['stalled-a', 'stalled-b'], 300)).toBe('claimed');
+  });
+
   it('sends the completions still waiting for their batch before it closes', async () => {
     const s = store();
     await s.claimAll(['closing-a', 'closing-b'], 60);
