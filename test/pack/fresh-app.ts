@@ -62,7 +62,7 @@ import { MessagesHandler } from './messages.handler${ext}';
 /** The app's settings, read from the environment by a provider of its own (no @nestjs/config). */
 @Injectable()
 export class WebhookSettings {
-  readonly redisUrl: string | undefined = process.env.REDIS_URL;
+  readonly redisUrl: string | undefined = process.env.APP_REDIS_URL;
 
   get secret(): string {
     const secret = process.env.WAZAPIN_WEBHOOK_SECRET;
@@ -76,7 +76,7 @@ export class WebhookSettings {
 @Module({ providers: [WebhookSettings], exports: [WebhookSettings] })
 export class SettingsModule {}
 
-/** Redis deduplication when REDIS_URL is set; it loads ioredis then, which this app does not install. */
+/** Redis deduplication when APP_REDIS_URL is set (never in these tests: the app does not install ioredis, which it would load). */
 function idempotency(settings: WebhookSettings): WazapinWebhooksModuleOptions['idempotency'] {
   return settings.redisUrl ? { store: new RedisIdempotencyStore(settings.redisUrl) } : undefined;
 }
