@@ -211,6 +211,8 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
   private pendingClaims: PendingClaim[] = [];
   private pendingCompletions: PendingCompletion[] = [];
   private completionTimer?: NodeJS.Timeout;
+  /** Releases and completions on their way, which closing waits for. */
+  private readonly settling = new Set<Promise<unknown>>();
 
   constructor(connection: WazapinRedisConnection, options: RedisIdempotencyStoreOptions = {}) {
     const commandTimeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -268,10 +270,12 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     return taken.value;
   }
 
-  async complete(key: string, ttlSeconds: number): Promise<void> {
+  complete(key: string, ttlSeconds: number): Promise<void> {
     this.leases.delete(key);
-    await this.redis.connected();
-    await this.connection.set(this.keyPrefix + key, DONE, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    return this.settle(async () => {
+      await this.redis.connected();
+      await this.connection.set(this.keyPrefix + key, DONE, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+    });
   }
 
   /** One command; on a Cluster without a hash tag in the prefix, one per key (see the class). */
@@ -291,8 +295,10 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
       });
       return;
     }
-    await this.redis.connected();
-    await Promise.all(keys.map((key) => this.connection.set(this.keyPrefix + key, DONE, 'EX', ttl)));
+    await this.settle(async () => {
+      await this.redis.connected();
+      await Promise.all(keys.map((key) => this.connection.set(this.keyPrefix + key, DONE, 'EX', ttl)));
+    });
   }
 
   async isDone(key: string): Promise<boolean> {
@@ -323,21 +329,35 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     if (redisKeys.length === 0) {
       return;
     }
-    await this.redis.connected();
-    if (this.oneSlot || redisKeys.length === 1) {
-      await this.scripts.wazapinIdempotencyRelease(redisKeys.length, ...redisKeys, ...leases);
-      return;
-    }
-    await Promise.all(redisKeys.map((key, i) => this.scripts.wazapinIdempotencyRelease(1, key, leases[i])));
+    await this.settle(async () => {
+      await this.redis.connected();
+      if (this.oneSlot || redisKeys.length === 1) {
+        await this.scripts.wazapinIdempotencyRelease(redisKeys.length, ...redisKeys, ...leases);
+        return;
+      }
+      await Promise.all(redisKeys.map((key, i) => this.scripts.wazapinIdempotencyRelease(1, key, leases[i])));
+    });
   }
 
-  /** Closes the store's connection, once the completions waiting for their batch are sent. */
+  /**
+   * Closes the store's connection, once the completions waiting for their batch are sent and the
+   * releases and completions on their way are done.
+   */
   async close(): Promise<void> {
     if (this.pendingCompletions.length > 0) {
       clearTimeout(this.completionTimer);
-      await this.sendCompletions();
+      void this.sendCompletions();
     }
+    await Promise.allSettled([...this.settling]);
     await closeRedisClient(this.connection);
+  }
+
+  /** Runs a release or completion, kept among those {@link close} waits for until it is done. */
+  private settle(work: () => Promise<void>): Promise<void> {
+    const running = work();
+    this.settling.add(running);
+    void running.catch(() => undefined).finally(() => this.settling.delete(running));
+    return running;
   }
 
   /** Nest calls this when the app shuts down, after every handler has settled its claims. */
@@ -431,7 +451,11 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
   }
 
   /** Sends the completions of the last {@link COMPLETION_BATCH_MS} in one command. */
-  private async sendCompletions(): Promise<void> {
+  private sendCompletions(): Promise<void> {
+    return this.settle(() => this.sendCompletionBatch());
+  }
+
+  private async sendCompletionBatch(): Promise<void> {
     const batch = this.pendingCompletions;
     this.pendingCompletions = [];
     try {

@@ -187,13 +187,15 @@ describeIf(redisMissing)('RedisIdempotencyStore', () => {
     expect(await s.claimAll(['stalled-a', 'stalled-b'], 300)).toBe('claimed');
   });
 
-  it('sends the completions still waiting for their batch before it closes', async () => {
+  it('sends the completions and releases on their way before it closes (found by an outside attack: releases were dropped)', async () => {
     const s = store();
     await s.claimAll(['closing-a', 'closing-b'], 60);
-    const completing = s.completeAll(['closing-a', 'closing-b'], 3600);
+    await s.claim('closing-c', 60);
+    await s.claim('closing-d', 60);
+    const settling = [s.completeAll(['closing-a', 'closing-b'], 3600), s.release('closing-c'), s.complete('closing-d', 3600)];
     await s.close();
-    await completing;
-    expect(await inspect.mget(prefix + 'closing-a', prefix + 'closing-b')).toEqual(['done', 'done']);
+    await Promise.all(settling);
+    expect(await inspect.mget(...['a', 'b', 'c', 'd'].map((key) => `${prefix}closing-${key}`))).toEqual(['done', 'done', null, 'done']);
   });
 
   it('fails every claim of a batch when Redis fails it, and the next batch goes through', async () => {
