@@ -65,7 +65,8 @@ export class BodyReadFailureHandler {
 
   /** What the route answers for `error`, or `undefined` when the error is not about the body. */
   answer(error: unknown, request: WebhookRequest): HttpException | undefined {
-    switch (bodyReadFailure(error)) {
+    const failure = bodyReadFailure(error);
+    switch (failure) {
       case undefined:
         return undefined;
       case 'too-large':
@@ -75,6 +76,7 @@ export class BodyReadFailureHandler {
       case 'unreadable':
         return new BadRequestException('Webhook body could not be read');
       case 'not-json':
+      case 'not-object':
         try {
           this.requests.verify(request);
         } catch (rejection) {
@@ -83,7 +85,8 @@ export class BodyReadFailureHandler {
           }
           throw rejection;
         }
-        return new BadRequestException('Webhook body is not valid JSON');
+        // The same words the route says on Fastify, whose parser takes any JSON.
+        return new BadRequestException(`Webhook body is not ${failure === 'not-json' ? 'valid JSON' : 'a JSON object'}`);
     }
   }
 

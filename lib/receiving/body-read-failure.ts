@@ -1,11 +1,12 @@
 /**
  * Why the HTTP server could not hand a request's body to the route:
  * - `not-json`: a JSON body that does not parse (or is empty);
+ * - `not-object`: JSON, but not an object (Express's strict parser refuses `null`, `1`, `"a"`);
  * - `too-large`: over the server's own body limit;
  * - `media-type`: a content type or encoding it does not read;
  * - `unreadable`: any other reading failure of the request (aborted, wrong length).
  */
-export type BodyReadFailure = 'not-json' | 'too-large' | 'media-type' | 'unreadable';
+export type BodyReadFailure = 'not-json' | 'not-object' | 'too-large' | 'media-type' | 'unreadable';
 
 /** Fastify's body errors, by code. */
 const FASTIFY_CODES: Readonly<Record<string, BodyReadFailure>> = {
@@ -18,6 +19,15 @@ const FASTIFY_CODES: Readonly<Record<string, BodyReadFailure>> = {
 
 function field(error: unknown, name: string): unknown {
   return typeof error === 'object' && error !== null ? (error as Record<string, unknown>)[name] : undefined;
+}
+
+/** Whether body-parser's copy of the body (on its errors) is JSON after all. */
+function parsesAsJson(body: unknown): boolean {
+  try {
+    return typeof body === 'string' && (JSON.parse(body), true);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -37,7 +47,7 @@ export function bodyReadFailure(error: unknown): BodyReadFailure | undefined {
     return undefined;
   }
   if (type === 'entity.parse.failed') {
-    return 'not-json';
+    return parsesAsJson(field(error, 'body')) ? 'not-object' : 'not-json';
   }
   return status === 413 ? 'too-large' : status === 415 ? 'media-type' : 'unreadable';
 }

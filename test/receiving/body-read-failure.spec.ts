@@ -6,6 +6,8 @@ const fastify = (code: string, statusCode: number) => Object.assign(new Error(co
 describe('bodyReadFailure', () => {
   it.each([
     [express('entity.parse.failed', 400), 'not-json'],
+    [Object.assign(express('entity.parse.failed', 400), { body: '{"a": oops' }), 'not-json'],
+    [Object.assign(express('entity.parse.failed', 400), { body: 'null' }), 'not-object'],
     [express('entity.too.large', 413), 'too-large'],
     [express('encoding.unsupported', 415), 'media-type'],
     [express('charset.unsupported', 415), 'media-type'],
