@@ -326,10 +326,14 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
         leases.push(held.value);
       }
     }
-    if (redisKeys.length === 0) {
-      return;
+    if (redisKeys.length > 0) {
+      await this.deleteLeases(redisKeys, leases);
     }
-    await this.settle(async () => {
+  }
+
+  /** Deletes each of `redisKeys` whose value is still its lease, in one command (per key on a Cluster without a hash tag). */
+  private deleteLeases(redisKeys: readonly string[], leases: readonly string[]): Promise<void> {
+    return this.settle(async () => {
       await this.redis.connected();
       if (this.oneSlot || redisKeys.length === 1) {
         await this.scripts.wazapinIdempotencyRelease(redisKeys.length, ...redisKeys, ...leases);
@@ -442,12 +446,7 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
         values.push(value);
       }
     }
-    const release = (keys: string[], leases: string[]) => this.scripts.wazapinIdempotencyRelease(keys.length, ...keys, ...leases).catch(() => undefined);
-    if (this.oneSlot) {
-      void release(redisKeys, values);
-    } else {
-      redisKeys.forEach((key, i) => void release([key], [values[i]]));
-    }
+    void this.deleteLeases(redisKeys, values).catch(() => undefined);
   }
 
   /** Sends the completions of the last {@link COMPLETION_BATCH_MS} in one command. */
