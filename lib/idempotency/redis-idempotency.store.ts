@@ -270,12 +270,9 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     return taken.value;
   }
 
+  /** As {@link completeAll} of one key: batched with the others. */
   complete(key: string, ttlSeconds: number): Promise<void> {
-    this.leases.delete(key);
-    return this.settle(async () => {
-      await this.redis.connected();
-      await this.connection.set(this.keyPrefix + key, DONE, 'EX', Math.max(1, Math.ceil(ttlSeconds)));
-    });
+    return this.completeAll([key], ttlSeconds);
   }
 
   /** One command; on a Cluster without a hash tag in the prefix, one per key (see the class). */
