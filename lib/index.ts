@@ -13,9 +13,14 @@ export type {
 } from './interfaces/wazapin-webhooks-options.interface.js';
 export { WazapinConfigurationError } from './wazapin-configuration.error.js';
 
+// Several accounts (named registrations) and tenants
+export { WAZAPIN_DEFAULT_ACCOUNT } from './accounts/wazapin-account.js';
+export { getWazapinApiToken, InjectWazapinApi } from './accounts/inject-wazapin-api.decorator.js';
+export type { WazapinTenantSecretsResolver, WazapinTenantsOptions } from './tenants/wazapin-tenants-options.interface.js';
+
 // Handlers and the events they receive
 export { OnWazapinEvent } from './events/on-wazapin-event.decorator.js';
-export type { WazapinHandledEvent, WazapinHandlerDecorator } from './events/on-wazapin-event.decorator.js';
+export type { WazapinHandledEvent, WazapinHandlerDecorator, WazapinHandlerOptions } from './events/on-wazapin-event.decorator.js';
 export type { WazapinEvent, WazapinEventPayload, WazapinEventTypeSource } from './events/wazapin-event.interface.js';
 export { WAZAPIN_EVENT_TYPES } from './events/wazapin-event-type.js';
 export type { WazapinEventType, WazapinKnownEventType } from './events/wazapin-event-type.js';
@@ -58,7 +63,7 @@ export type { WazapinQueuedDelivery } from './queue/queued-delivery.js';
 export { WazapinWebhooksApiService } from './api/wazapin-webhooks-api.service.js';
 export { wazapinApiOptionsFromEnv } from './api/wazapin-api-env.js';
 export type { WazapinEnvSource } from './api/wazapin-api-env.js';
-export type { WazapinApiOptions, WazapinAutoRegisterOptions } from './api/interfaces/wazapin-api-options.interface.js';
+export type { WazapinApiAccount, WazapinApiOptions, WazapinAutoRegisterOptions } from './api/interfaces/wazapin-api-options.interface.js';
 export { CreateWazapinEndpointDto } from './api/dto/create-endpoint.dto.js';
 export { UpdateWazapinEndpointDto } from './api/dto/update-endpoint.dto.js';
 export { SendWazapinTestDeliveryDto } from './api/dto/send-test-delivery.dto.js';

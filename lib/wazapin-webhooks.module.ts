@@ -14,13 +14,15 @@ import { WebhookRequestVerifier } from './receiving/webhook-request.verifier.js'
 import { WAZAPIN_OPTIONS } from './wazapin-webhooks.constants.js';
 import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js';
 import type { ResolvedWazapinWebhooksOptions } from './wazapin-webhooks.options.js';
-import { dispatcherProvider, idempotencyStoreProvider, optionsProvider, verifierProvider } from './wazapin-webhooks.providers.js';
+import { dispatcherProvider, idempotencyStoreProvider, optionsProvider } from './wazapin-webhooks.providers.js';
 
 /**
  * Receives Wazapin webhooks (a signed-delivery route, deduplication, dispatch to
  * `@OnWazapinEvent` handlers) and provides `WazapinWebhooksApiService`. Register with
- * `forRoot(options)` or `forRootAsync({ useFactory, inject })`. In `dispatch: 'queue'` the
- * module also registers the queue's producer and worker (see the module definition).
+ * `forRoot(options)` or `forRootAsync({ useFactory, inject })`, once per Wazapin account, each
+ * with a `name` of its own. What the definition fixes adds the rest (see the module
+ * definition): the route, the verifier, in `dispatch: 'queue'` the queue's producer and worker,
+ * and the API client's exports.
  *
  * @publicApi
  */
@@ -28,7 +30,6 @@ import { dispatcherProvider, idempotencyStoreProvider, optionsProvider, verifier
   imports: [DiscoveryModule],
   providers: [
     optionsProvider,
-    verifierProvider,
     idempotencyStoreProvider,
     WebhookRequestVerifier,
     BodyReadFailureHandler,
@@ -47,7 +48,6 @@ import { dispatcherProvider, idempotencyStoreProvider, optionsProvider, verifier
     WazapinWebhooksApiService,
     WazapinEndpointRegistrar,
   ],
-  exports: [WazapinWebhooksApiService],
 })
 export class WazapinWebhooksModule extends ConfigurableModuleClass implements NestModule {
   constructor(private readonly bodyReadFailures: BodyReadFailureHandler) {

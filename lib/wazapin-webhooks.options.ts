@@ -1,3 +1,4 @@
+import { checkIdentifier } from './accounts/wazapin-account.js';
 import type { WazapinApiOptions, WazapinAutoRegisterOptions } from './api/interfaces/wazapin-api-options.interface.js';
 import { isEventTypeName } from './events/event-type-name.js';
 import type { IdempotencyStore } from './idempotency/idempotency-store.interface.js';
@@ -7,18 +8,27 @@ import type {
   WazapinWebhooksModuleOptions,
 } from './interfaces/wazapin-webhooks-options.interface.js';
 import { resolveQueueOptions, type ResolvedWazapinQueueOptions } from './queue/wazapin-queue.config.js';
+import type { WebhookVerifierKind } from './signature/create-webhook-verifier.js';
 import { decodeWebhookSecrets } from './signature/webhook-secret.js';
+import type { ResolvedWazapinTenantsOptions } from './tenants/tenant-verifiers.js';
+import type { WazapinTenantsOptions } from './tenants/wazapin-tenants-options.interface.js';
 import { checkNumber } from './utils/check-number.js';
 import { WazapinConfigurationError } from './wazapin-configuration.error.js';
 
 /** What `forRoot` / `forRootAsync` fixed when the module was defined, before any factory ran. */
 export interface WazapinModuleDefinition {
+  /** The registration's name, as given (checked when the options are resolved). */
+  readonly name: string;
   readonly path: string;
   readonly version?: WazapinRouteVersion;
   /** The `dispatch` given where the module was defined (forRoot's options, or beside useFactory). */
   readonly dispatch?: WazapinDispatchMode;
   /** Whether the queue's producer and worker were registered: `dispatch: 'queue'` at definition. */
   readonly queued: boolean;
+  /** Whether the routes take a tenant (`/{path}/{tenant}`): `tenants` given where the module was defined. */
+  readonly tenants: boolean;
+  /** The `tenants` option, when given where the module was defined rather than by the factory. */
+  readonly tenantsOptions?: WazapinTenantsOptions;
 }
 
 /** Deduplication settings, defaults applied. */
@@ -33,12 +43,16 @@ export interface ResolvedWazapinIdempotencyOptions {
 
 /** The module's options, validated once at startup, defaults applied, secrets decoded; frozen. */
 export interface ResolvedWazapinWebhooksOptions {
+  /** The registration's name: `event.account`. */
+  readonly account: string;
   readonly route: { readonly path: string; readonly version?: WazapinRouteVersion };
-  /** The HMAC keys of the configured secrets, in order. */
+  /** The HMAC keys of the configured secrets, in order; none with `tenants`. */
   readonly keys: readonly Buffer[];
+  /** Set with `tenants` only: each tenant's secrets are resolved at request time. */
+  readonly tenants?: ResolvedWazapinTenantsOptions;
   readonly toleranceSeconds: number;
   readonly dispatch: WazapinDispatchMode;
-  readonly verifier: 'native' | 'svix';
+  readonly verifier: WebhookVerifierKind;
   /** Lower case. */
   readonly eventTypeHeader?: string;
   readonly knownEventTypes: ReadonlySet<string>;
@@ -114,12 +128,41 @@ function resolveLeaseSeconds(configured: number | undefined, dispatch: WazapinDi
   return lease;
 }
 
-function resolveVerifier(verifier: WazapinWebhooksModuleOptions['verifier']): 'native' | 'svix' {
+function resolveVerifier(verifier: WazapinWebhooksModuleOptions['verifier']): WebhookVerifierKind {
   const resolved = verifier ?? 'native';
   if (resolved !== 'native' && resolved !== 'svix') {
     throw new WazapinConfigurationError(`WazapinWebhooksModule: verifier must be "native" or "svix", got "${String(verifier)}"`);
   }
   return resolved;
+}
+
+/**
+ * The `tenants` option, from the factory's options or the module definition. Whether there is
+ * one decides the routes, which exist before any factory runs, so the definition must say so.
+ */
+function resolveTenants(options: WazapinWebhooksModuleOptions, definition: WazapinModuleDefinition): ResolvedWazapinTenantsOptions | undefined {
+  const tenants = options.tenants ?? definition.tenantsOptions;
+  if (tenants !== undefined && !definition.tenants) {
+    throw new WazapinConfigurationError(
+      'WazapinWebhooksModule: tenants decides the routes (/{path}/{tenant}), so with forRootAsync say so beside useFactory: ' +
+        'forRootAsync({ tenants: true, useFactory, inject })',
+    );
+  }
+  if (tenants === undefined) {
+    if (definition.tenants) {
+      throw new WazapinConfigurationError('WazapinWebhooksModule: the module was defined with tenants, but its options have no tenants: { secrets }');
+    }
+    return undefined;
+  }
+  if (typeof tenants !== 'object' || tenants === null || typeof tenants.secrets !== 'function') {
+    throw new WazapinConfigurationError('WazapinWebhooksModule: tenants.secrets must be a function of the tenant id returning its secret(s)');
+  }
+  if (options.secrets !== undefined) {
+    throw new WazapinConfigurationError('WazapinWebhooksModule: give secrets or tenants, not both: with tenants, each tenant\'s secrets come from tenants.secrets');
+  }
+  const cacheSeconds = checkNumber('tenants.cacheSeconds', tenants.cacheSeconds, 60, { atLeast: 0 });
+  const unknownCacheSeconds = checkNumber('tenants.unknownCacheSeconds', tenants.unknownCacheSeconds, Math.min(10, cacheSeconds), { atLeast: 0 });
+  return Object.freeze({ secrets: tenants.secrets, cacheSeconds, unknownCacheSeconds: Math.min(unknownCacheSeconds, cacheSeconds) });
 }
 
 /**
@@ -140,9 +183,13 @@ export function resolveWazapinWebhooksOptions(
   }
   const handlerTimeoutMs = checkNumber('handlerTimeoutMs', options.handlerTimeoutMs, dispatch === 'inline' ? 10_000 : 5 * 60_000, 'positive');
   const idempotency = options.idempotency ?? {};
+  const account = checkIdentifier(definition.name, 'WazapinWebhooksModule: name');
+  const tenants = resolveTenants(options, definition);
   return Object.freeze({
+    account,
     route: Object.freeze({ path: definition.path, version: definition.version }),
-    keys: Object.freeze(decodeWebhookSecrets(options.secrets)),
+    keys: Object.freeze(tenants ? [] : decodeWebhookSecrets(options.secrets)),
+    tenants,
     toleranceSeconds: checkNumber('toleranceSeconds', options.toleranceSeconds, 300, 'positive'),
     dispatch,
     verifier: resolveVerifier(options.verifier),
@@ -158,7 +205,7 @@ export function resolveWazapinWebhooksOptions(
       maxEntries: checkNumber('idempotency.maxEntries', idempotency.maxEntries, 1_000_000, 'positive'),
       failOpen: idempotency.failOpen ?? false,
     }),
-    queue: dispatch === 'queue' ? Object.freeze(resolveQueueOptions(options.queue)) : undefined,
+    queue: dispatch === 'queue' ? Object.freeze(resolveQueueOptions(options.queue, account)) : undefined,
     api: options.api ?? {},
     autoRegister: options.autoRegister,
   });

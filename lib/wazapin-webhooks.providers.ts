@@ -1,17 +1,21 @@
-import type { FactoryProvider, Provider } from '@nestjs/common';
+import { type FactoryProvider, Logger, type Provider } from '@nestjs/common';
+import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
+import { randomBytes } from 'node:crypto';
+import { checkWazapinRegistrations, wazapinRegistrations } from './accounts/wazapin-registrations.js';
 import { BackgroundDispatcher } from './dispatch/background.dispatcher.js';
 import { InlineDispatcher } from './dispatch/inline.dispatcher.js';
 import type { WazapinDispatcher } from './dispatch/wazapin-dispatcher.interface.js';
 import { WazapinEventDispatcher } from './events/wazapin-event.dispatcher.js';
 import type { IdempotencyStore } from './idempotency/idempotency-store.interface.js';
+import type { WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
 import { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
 import { QueueDispatcher } from './queue/queue.dispatcher.js';
 import { WazapinDeliveryQueue } from './queue/wazapin-delivery.queue.js';
 import { WazapinDeliveryWorker } from './queue/wazapin-delivery.worker.js';
 import { HandlerLedger } from './receiving/handler-ledger.js';
-import { NativeWebhookVerifier } from './signature/native-webhook-verifier.js';
-import { SvixWebhookVerifier } from './signature/svix-webhook-verifier.js';
+import { createWebhookVerifier } from './signature/create-webhook-verifier.js';
 import type { WebhookVerifier } from './signature/webhook-verifier.interface.js';
+import { TenantVerifiers } from './tenants/tenant-verifiers.js';
 import {
   WAZAPIN_DISPATCHER,
   WAZAPIN_IDEMPOTENCY_STORE,
@@ -20,20 +24,65 @@ import {
   WAZAPIN_WEBHOOK_VERIFIER,
   WAZAPIN_WEBHOOKS_MODULE_OPTIONS,
 } from './wazapin-webhooks.constants.js';
-import { resolveWazapinWebhooksOptions, type ResolvedWazapinWebhooksOptions } from './wazapin-webhooks.options.js';
+import {
+  resolveWazapinWebhooksOptions,
+  type ResolvedWazapinWebhooksOptions,
+  type WazapinModuleDefinition,
+} from './wazapin-webhooks.options.js';
 
-/** The options, resolved once from those given and what the module definition fixed. */
+/**
+ * The options, resolved once from those given and what the module definition fixed, once the
+ * app's registrations are known to go together (names and routes their own).
+ */
 export const optionsProvider: FactoryProvider<ResolvedWazapinWebhooksOptions> = {
   provide: WAZAPIN_OPTIONS,
-  inject: [WAZAPIN_WEBHOOKS_MODULE_OPTIONS, WAZAPIN_MODULE_DEFINITION],
-  useFactory: resolveWazapinWebhooksOptions,
+  inject: [WAZAPIN_WEBHOOKS_MODULE_OPTIONS, WAZAPIN_MODULE_DEFINITION, ModulesContainer],
+  useFactory: (options: WazapinWebhooksModuleOptions, definition: WazapinModuleDefinition, modules: ModulesContainer) => {
+    checkWazapinRegistrations(wazapinRegistrations(modules));
+    return resolveWazapinWebhooksOptions(options, definition);
+  },
 };
 
+/** The verifier of the configured secrets; a `tenants` registration has {@link tenantVerifiersProvider} instead. */
 export const verifierProvider: FactoryProvider<WebhookVerifier> = {
   provide: WAZAPIN_WEBHOOK_VERIFIER,
   inject: [WAZAPIN_OPTIONS],
-  useFactory: (options: ResolvedWazapinWebhooksOptions) =>
-    options.verifier === 'svix' ? new SvixWebhookVerifier(options) : new NativeWebhookVerifier(options),
+  useFactory: (options: ResolvedWazapinWebhooksOptions) => createWebhookVerifier(options.verifier, options),
+};
+
+/** The longest tenant id, and the longest route parameter Fastify takes unless told otherwise. */
+const MAX_TENANT_ID_LENGTH = 128;
+const FASTIFY_DEFAULT_MAX_PARAM_LENGTH = 100;
+
+/** Fastify answers 414 to a route parameter longer than its `maxParamLength`, before any route runs. */
+function warnAboutShortFastifyParams(adapterHost: HttpAdapterHost | undefined, account: string): void {
+  const adapter = adapterHost?.httpAdapter;
+  if (adapter?.getType() !== 'fastify') {
+    return;
+  }
+  const configured = adapter.getInstance<{ initialConfig?: { maxParamLength?: number } }>().initialConfig?.maxParamLength;
+  const maxParamLength = configured ?? FASTIFY_DEFAULT_MAX_PARAM_LENGTH;
+  if (maxParamLength < MAX_TENANT_ID_LENGTH) {
+    new Logger('WazapinWebhooks').warn(
+      `Registration "${account}" takes tenant ids of up to ${MAX_TENANT_ID_LENGTH} characters, but Fastify answers 414 to route parameters ` +
+        `longer than ${maxParamLength}: create the app with new FastifyAdapter({ maxParamLength: ${MAX_TENANT_ID_LENGTH} })`,
+    );
+  }
+}
+
+/**
+ * The verifier of each tenant, with `tenants` only. One is made at startup, so a verifier that
+ * cannot work fails boot.
+ */
+export const tenantVerifiersProvider: FactoryProvider<TenantVerifiers> = {
+  provide: TenantVerifiers,
+  inject: [WAZAPIN_OPTIONS, { token: HttpAdapterHost, optional: true }],
+  useFactory: ({ account, tenants, verifier, toleranceSeconds }: ResolvedWazapinWebhooksOptions, adapterHost?: HttpAdapterHost) => {
+    const create = (keys: readonly Buffer[]) => createWebhookVerifier(verifier, { keys, toleranceSeconds });
+    create([randomBytes(32)]);
+    warnAboutShortFastifyParams(adapterHost, account);
+    return new TenantVerifiers(tenants!, create);
+  },
 };
 
 export const idempotencyStoreProvider: FactoryProvider<IdempotencyStore> = {

@@ -11,7 +11,7 @@ import { UpdateWazapinEndpointDto } from './dto/update-endpoint.dto.js';
 import { validateInput } from './dto/validate-input.js';
 import { handledEventTypes } from './handled-event-types.js';
 import { type WazapinApiRequest, WazapinHttpClient } from './http/wazapin-http.client.js';
-import type { WazapinApiOptions } from './interfaces/wazapin-api-options.interface.js';
+import type { WazapinApiAccount, WazapinApiOptions } from './interfaces/wazapin-api-options.interface.js';
 import type { WazapinDelivery, WazapinDeliveryRetry, WazapinTestDelivery } from './interfaces/wazapin-delivery.interface.js';
 import type { WazapinEndpoint, WazapinWebhookSettings } from './interfaces/wazapin-endpoint.interface.js';
 import type { WazapinPage } from './interfaces/wazapin-page.interface.js';
@@ -58,8 +58,9 @@ function sameUrl(a: string, b: string): boolean {
  * in step with its handlers. Every input is validated before anything is sent; failures throw
  * {@link WazapinApiError} or {@link WazapinValidationError}.
  *
- * Inject it from `WazapinWebhooksModule` (configured by the module's `api` option), or make one
- * outside Nest with `new WazapinWebhooksApiService({ apiKey })`.
+ * Inject it from `WazapinWebhooksModule` (configured by the module's `api` option; a named
+ * registration's with `@InjectWazapinApi(name)`), or make one outside Nest with
+ * `new WazapinWebhooksApiService({ apiKey })`. `withOptions` gives a client for another account.
  *
  * @publicApi
  */
@@ -70,10 +71,31 @@ export class WazapinWebhooksApiService {
   private http?: WazapinHttpClient;
 
   constructor(
-    @Inject(WAZAPIN_API_OPTIONS) options: WazapinApiOptions = {},
+    @Inject(WAZAPIN_API_OPTIONS) private readonly options: WazapinApiOptions = {},
     @Optional() private readonly explorer?: WazapinHandlerExplorer,
   ) {
     this.settings = resolveWazapinApiSettings(options);
+  }
+
+  /**
+   * A client for another Wazapin account (a tenant's, say): its API key and organization, this
+   * client's base URL, time limit and retries. `syncEndpoint` on it subscribes to the event
+   * types this registration's handlers name.
+   *
+   * @example
+   * ```ts
+   * const tenantApi = this.api.withOptions({ apiKey: await this.keys.of(event.tenant) });
+   * await tenantApi.listDeliveries({ status: 'failed' });
+   * ```
+   */
+  withOptions(account: WazapinApiAccount): WazapinWebhooksApiService {
+    if (typeof account !== 'object' || account === null || typeof account.apiKey !== 'string' || account.apiKey.trim() === '') {
+      throw new WazapinConfigurationError('WazapinWebhooksApiService.withOptions: apiKey must be a non-empty string');
+    }
+    return new WazapinWebhooksApiService(
+      { ...this.options, apiKey: account.apiKey, organizationSlug: account.organizationSlug },
+      this.explorer,
+    );
   }
 
   /** The organization's webhook settings: its endpoints (without secrets) and event types. */

@@ -38,7 +38,7 @@ export class WazapinEventDispatcher {
     if (!this.explorer.hasSpecificHandler(event.type)) {
       this.logUnhandledType(event.type);
     }
-    const all = this.explorer.handlersFor(event.type);
+    const all = this.explorer.handlersFor(event);
     const handlers = skip ? all.filter((handler) => !skip.has(handler.name)) : all;
     // Per handler, in order: whether it failed, and with what.
     const failed: boolean[] = new Array<boolean>(handlers.length).fill(false);

@@ -36,6 +36,10 @@ interface WazapinEventOfType<T extends WazapinEventType> {
    * the job (no credentials or signatures by default).
    */
   readonly headers: Readonly<Record<string, string>>;
+  /** The name of the module registration that received it (`forRoot({ name })`); `'default'` when unnamed. */
+  readonly account: string;
+  /** The tenant it was posted for (`/{path}/{tenant}`), in a `tenants` registration only. */
+  readonly tenant?: string;
 }
 
 /**

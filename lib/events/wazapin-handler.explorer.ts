@@ -1,8 +1,10 @@
 import { Injectable, Logger, type OnModuleInit, Inject } from '@nestjs/common';
 import { type ContextId, ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
+import { wazapinRegistrations } from '../accounts/wazapin-registrations.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { WAZAPIN_EVENT_HANDLER_METADATA, WAZAPIN_UNKNOWN_EVENT, WAZAPIN_WILDCARD, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
 import { isEventTypeName } from './event-type-name.js';
+import type { WazapinHandlerDeclaration } from './on-wazapin-event.decorator.js';
 import { isKnownWazapinEventType } from './wazapin-event-type.js';
 import type { WazapinEvent } from './wazapin-event.interface.js';
 import type { WazapinHandler } from './wazapin-handler.interface.js';
@@ -15,24 +17,59 @@ interface NewHandler {
   readonly instance: object;
   readonly method: string;
   readonly wrapper: ProviderWrapper;
-  readonly types: string[];
+  readonly declarations: readonly WazapinHandlerDeclaration[];
+}
+
+/** A `@OnWazapinEvent` method of the app, named, whichever registrations it runs for. */
+interface DiscoveredHandler {
+  readonly name: string;
+  readonly declarations: readonly WazapinHandlerDeclaration[];
+  readonly invoke: WazapinHandler['invoke'];
+}
+
+/** A handler of one type, and the tenants it is limited to (none: every delivery). */
+interface HandlerRoute {
+  readonly handler: WazapinHandler;
+  readonly tenants?: ReadonlySet<string>;
+}
+
+/** The handlers of one type (or of every type), as routes and, for when no tenant limits any, as handlers. */
+interface TypeHandlers {
+  readonly routes: readonly HandlerRoute[];
+  readonly handlers: readonly WazapinHandler[];
+}
+
+const NO_HANDLERS: TypeHandlers = { routes: [], handlers: [] };
+
+/** `a` and `b` together: every tenant when either is. */
+function unite(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined {
+  return a === undefined || b === undefined ? undefined : new Set([...a, ...b]);
+}
+
+function typeHandlers(routes: HandlerRoute[]): TypeHandlers {
+  return { routes, handlers: routes.map((route) => route.handler) };
 }
 
 /**
  * Finds every `@OnWazapinEvent` method of the app's providers at startup (and in modules loaded
- * lazily later), and indexes them by event type, so finding the handlers of an event is one map
- * lookup however many handlers other types have.
+ * lazily later), keeps those that run for this registration's account, and indexes them by
+ * event type, so finding the handlers of an event is one map lookup however many handlers
+ * other types have. Every registration names the app's handlers alike, whichever it runs.
  */
 @Injectable()
 export class WazapinHandlerExplorer implements OnModuleInit {
   private readonly logger = new Logger('WazapinWebhooks');
-  private readonly byType = new Map<string, WazapinHandler[]>();
-  private wildcard: WazapinHandler[] = [];
+  private readonly byType = new Map<string, TypeHandlers>();
+  private wildcard: TypeHandlers = NO_HANDLERS;
   private all: WazapinHandler[] = [];
+  /** Whether some handler is limited to tenants, so an event's handlers depend on its tenant. */
+  private tenantLimited = false;
   /** How many modules the app had when its handlers were last discovered. */
   private modulesSeen = 0;
   /** The handler of each provider instance's method, kept across discoveries with its name. */
-  private readonly found = new WeakMap<object, Map<string, WazapinHandler>>();
+  private readonly found = new WeakMap<object, Map<string, DiscoveredHandler>>();
+  /** This registration's view of each discovered handler (`null`: it does not run here), kept so it stays the same object. */
+  private readonly views = new WeakMap<DiscoveredHandler, WazapinHandler | null>();
   /** Names given to handlers, and names that collided (given to none since); see {@link WazapinHandler.name}. */
   private readonly namesTaken = new Set<string>();
   /** The injection context of each event in flight, for request-scoped handlers. */
@@ -48,14 +85,21 @@ export class WazapinHandlerExplorer implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.index(this.discover());
+    const discovered = this.discover();
+    this.index(discovered);
     this.warnAboutUnknownTypes(this.all);
+    this.warnAboutUnknownAccounts(discovered);
   }
 
-  /** Handlers of `type`, wildcard handlers included. */
-  handlersFor(type: string): readonly WazapinHandler[] {
+  /** The handlers of an event of this registration: those of its type and the wildcard ones, for its tenant. */
+  handlersFor(event: { readonly type: string; readonly tenant?: string }): readonly WazapinHandler[] {
     this.discoverLazyModules();
-    return this.byType.get(type) ?? this.wildcard;
+    const { routes, handlers } = this.byType.get(event.type) ?? this.wildcard;
+    if (!this.tenantLimited) {
+      return handlers;
+    }
+    const tenant = event.tenant;
+    return routes.filter((route) => !route.tenants || (tenant !== undefined && route.tenants.has(tenant))).map((route) => route.handler);
   }
 
   /** True when some handler names `type` itself (not only through `'*'`). */
@@ -64,27 +108,62 @@ export class WazapinHandlerExplorer implements OnModuleInit {
     return this.byType.has(type);
   }
 
-  /** Every discovered handler. */
+  /** Every handler that runs for this registration. */
   handlers(): readonly WazapinHandler[] {
     this.discoverLazyModules();
     return this.all;
   }
 
-  private index(handlers: WazapinHandler[]): void {
+  /**
+   * Indexes the handlers that run for this registration's account: per type, each with the
+   * tenants its declarations of that type (or of `'*'`) limit it to.
+   */
+  private index(discovered: readonly DiscoveredHandler[]): void {
     this.modulesSeen = this.modules.size;
-    this.all = handlers;
-    this.wildcard = handlers.filter((handler) => handler.types.includes(WAZAPIN_WILDCARD));
-    this.byType.clear();
-    for (const handler of handlers) {
-      for (const type of handler.types) {
-        if (type !== WAZAPIN_WILDCARD && !this.byType.get(type)?.includes(handler)) {
-          this.byType.set(type, [...(this.byType.get(type) ?? []), handler]);
+    const typed = new Map<string, Map<WazapinHandler, ReadonlySet<string> | undefined>>();
+    const all: WazapinHandler[] = [];
+    for (const found of discovered) {
+      const handler = this.viewOf(found);
+      if (!handler) {
+        continue;
+      }
+      all.push(handler);
+      for (const declaration of found.declarations) {
+        if (declaration.account !== undefined && declaration.account !== this.options.account) {
+          continue;
         }
+        const routes = typed.get(declaration.type) ?? new Map<WazapinHandler, ReadonlySet<string> | undefined>();
+        const tenants = declaration.tenant === undefined ? undefined : new Set([declaration.tenant]);
+        routes.set(handler, routes.has(handler) ? unite(routes.get(handler), tenants) : tenants);
+        typed.set(declaration.type, routes);
       }
     }
-    for (const [type, typed] of this.byType) {
-      this.byType.set(type, [...typed, ...this.wildcard.filter((handler) => !typed.includes(handler))]);
+    const toRoutes = (routes: Map<WazapinHandler, ReadonlySet<string> | undefined> | undefined): HandlerRoute[] =>
+      [...(routes ?? [])].map(([handler, tenants]) => ({ handler, tenants }));
+    const wildcard = typed.get(WAZAPIN_WILDCARD);
+    typed.delete(WAZAPIN_WILDCARD);
+    this.all = all;
+    this.wildcard = typeHandlers(toRoutes(wildcard));
+    this.byType.clear();
+    for (const [type, routes] of typed) {
+      // A handler of the type and of '*' runs once, for the tenants of either.
+      for (const [handler, tenants] of wildcard ?? []) {
+        routes.set(handler, routes.has(handler) ? unite(routes.get(handler), tenants) : tenants);
+      }
+      this.byType.set(type, typeHandlers(toRoutes(routes)));
     }
+    this.tenantLimited = [this.wildcard, ...this.byType.values()].some(({ routes }) => routes.some((route) => route.tenants));
+  }
+
+  /** The handler as this registration runs it: with the types declared for its account, or `null` when none is. */
+  private viewOf(found: DiscoveredHandler): WazapinHandler | null {
+    let view = this.views.get(found);
+    if (view === undefined) {
+      const declared = found.declarations.filter((declaration) => declaration.account === undefined || declaration.account === this.options.account);
+      view = declared.length === 0 ? null : { name: found.name, types: [...new Set(declared.map((declaration) => declaration.type))], invoke: found.invoke };
+      this.views.set(found, view);
+    }
+    return view;
   }
 
   /**
@@ -96,12 +175,32 @@ export class WazapinHandlerExplorer implements OnModuleInit {
       return;
     }
     const known = new Set(this.all);
-    const handlers = this.discover();
-    const added = handlers.filter((handler) => !known.has(handler));
-    this.index(handlers);
+    const discovered = this.discover();
+    this.index(discovered);
+    const added = this.all.filter((handler) => !known.has(handler));
     if (added.length > 0) {
       this.logger.log(`Found ${added.length} @OnWazapinEvent handler(s) in a module loaded lazily: ${added.map((handler) => handler.name).join(', ')}`);
       this.warnAboutUnknownTypes(added);
+    }
+  }
+
+  /**
+   * A declaration naming an account no registration has never runs: most likely a typo. Said
+   * once for the app, by its first registration.
+   */
+  private warnAboutUnknownAccounts(discovered: readonly DiscoveredHandler[]): void {
+    const names = wazapinRegistrations(this.modules).map((registration) => registration.name);
+    if (names[0] !== this.options.account) {
+      return;
+    }
+    for (const handler of discovered) {
+      const unknown = new Set(handler.declarations.map((declaration) => declaration.account).filter((account) => account !== undefined && !names.includes(account)));
+      for (const account of unknown) {
+        this.logger.warn(
+          `@OnWazapinEvent(…, { account: '${account}' }) on ${handler.name} will never run: no WazapinWebhooksModule registration is named ${account} ` +
+            `(the app has ${names.map((name) => `'${name}'`).join(', ')})`,
+        );
+      }
     }
   }
 
@@ -129,8 +228,8 @@ export class WazapinHandlerExplorer implements OnModuleInit {
    * module lists them). A method found before keeps its handler, and so its name; those found for
    * the first time are named by {@link nameNew}.
    */
-  private discover(): WazapinHandler[] {
-    const found: (WazapinHandler | NewHandler)[] = [];
+  private discover(): DiscoveredHandler[] {
+    const found: (DiscoveredHandler | NewHandler)[] = [];
     const fresh: NewHandler[] = [];
     // A provider exported under another token (`useExisting`) is the same instance: its handlers run once.
     const seen = new Set<object>();
@@ -148,10 +247,11 @@ export class WazapinHandlerExplorer implements OnModuleInit {
           continue;
         }
         const fn = (instance as Record<string, unknown>)[method];
-        const types = typeof fn === 'function' ? this.reflector.get<string[] | undefined>(WAZAPIN_EVENT_HANDLER_METADATA, fn) : undefined;
-        if (types) {
+        const declarations =
+          typeof fn === 'function' ? this.reflector.get<WazapinHandlerDeclaration[] | undefined>(WAZAPIN_EVENT_HANDLER_METADATA, fn) : undefined;
+        if (declarations) {
           // Stacked decorators, or one naming a type twice, still make one handler, run once per event.
-          const entry: NewHandler = { instance, method, wrapper, types: [...new Set(types)] };
+          const entry: NewHandler = { instance, method, wrapper, declarations };
           fresh.push(entry);
           found.push(entry);
         }
@@ -165,13 +265,13 @@ export class WazapinHandlerExplorer implements OnModuleInit {
    * Names handlers found for the first time as {@link WazapinHandler.name} states, in discovery
    * order, and remembers them. A name is never given twice, nor one that collided earlier.
    */
-  private nameNew(fresh: readonly NewHandler[]): Map<NewHandler, WazapinHandler> {
+  private nameNew(fresh: readonly NewHandler[]): Map<NewHandler, DiscoveredHandler> {
     const base = (entry: NewHandler) => `${entry.instance.constructor.name}.${entry.method}`;
     const counts = new Map<string, number>();
     for (const entry of fresh) {
       counts.set(base(entry), (counts.get(base(entry)) ?? 0) + 1);
     }
-    const named = new Map<NewHandler, WazapinHandler>();
+    const named = new Map<NewHandler, DiscoveredHandler>();
     for (const entry of fresh) {
       const plain = base(entry);
       const host = entry.wrapper.host?.name;
@@ -185,12 +285,12 @@ export class WazapinHandlerExplorer implements OnModuleInit {
       }
       // The plain name of a collision stays taken, so a handler found later does not get it.
       this.namesTaken.add(plain).add(name);
-      const handler: WazapinHandler = {
+      const handler: DiscoveredHandler = {
         name,
-        types: entry.types,
+        declarations: entry.declarations,
         invoke: entry.wrapper.isDependencyTreeStatic() ? this.singletonCall(entry.instance, entry.method) : this.scopedCall(entry.wrapper, entry.method),
       };
-      const methods = this.found.get(entry.instance) ?? new Map<string, WazapinHandler>();
+      const methods = this.found.get(entry.instance) ?? new Map<string, DiscoveredHandler>();
       this.found.set(entry.instance, methods.set(entry.method, handler));
       named.set(entry, handler);
     }

@@ -18,7 +18,10 @@ export interface WazapinHandler {
    * which keep their names: if its `ClassName.method` is taken, it is the one qualified.
    */
   readonly name: string;
-  /** The event types it was declared for, each once (`'*'` for all), from every `@OnWazapinEvent` on the method. */
+  /**
+   * The event types it was declared for in this registration, each once (`'*'` for all), from
+   * every `@OnWazapinEvent` on the method that names no account or this one.
+   */
   readonly types: readonly string[];
   /** Calls the method: what it returns (a promise, for an async method), or what it throws. */
   invoke(event: WazapinEvent): unknown;

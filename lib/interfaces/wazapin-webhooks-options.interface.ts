@@ -2,6 +2,7 @@ import type { VERSION_NEUTRAL } from '@nestjs/common';
 import type { WazapinApiOptions, WazapinAutoRegisterOptions } from '../api/interfaces/wazapin-api-options.interface.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
 import type { WazapinQueueOptions } from '../queue/wazapin-queue-options.interface.js';
+import type { WazapinTenantsOptions } from '../tenants/wazapin-tenants-options.interface.js';
 
 /**
  * When handlers run relative to the HTTP answer:
@@ -46,8 +47,16 @@ export interface WazapinWebhooksModuleOptions {
   /**
    * Endpoint signing secrets (`whsec_...`). One, an array, or a string of several separated
    * by spaces or commas; a delivery is valid when any of them signed it (secret rotation).
+   * Required, unless `tenants` resolves each tenant's secrets instead.
    */
-  secrets: string | string[];
+  secrets?: string | string[];
+  /**
+   * Serve many Wazapin accounts (tenants) on one registration, instead of `secrets`: routes
+   * become `/{path}/{tenant}` and `/{path}/{tenant}/{eventType}`, and each tenant's secrets
+   * are resolved at request time. With `forRootAsync`, say `tenants: true` (or give the option
+   * itself) beside `useFactory`, since it decides the routes.
+   */
+  tenants?: WazapinTenantsOptions;
   /** Largest accepted age or lead of a delivery's timestamp. Default 300 s. */
   toleranceSeconds?: number;
   /** Default `'background'`. */
@@ -120,6 +129,12 @@ export type WazapinRouteVersion = string | typeof VERSION_NEUTRAL | (string | ty
  * @publicApi
  */
 export interface WazapinWebhooksModuleExtras {
+  /**
+   * The registration's name, for an app receiving from several Wazapin accounts: `event.account`,
+   * `@OnWazapinEvent(type, { account })`, `@InjectWazapinApi(name)`. Unique in the app; 1 to 128
+   * characters from A-Z a-z 0-9 _ -. Default `'default'`.
+   */
+  name?: string;
   /** Register the module globally. Default `false`. */
   isGlobal?: boolean;
   /** Route of the webhook controller, below any global prefix. Default `webhooks/wazapin`. */
@@ -141,4 +156,10 @@ export interface WazapinWebhooksModuleExtras {
    * `forRootAsync` needs it here for `dispatch: 'queue'`. `forRoot` reads it from its options.
    */
   dispatch?: WazapinDispatchMode;
+  /**
+   * Whether the registration serves tenants (see `WazapinWebhooksModuleOptions.tenants`), when
+   * given where the module is defined: `true` beside `useFactory` when the factory returns the
+   * `tenants` option, or the option itself. `forRoot` reads it from its options.
+   */
+  tenants?: boolean | WazapinTenantsOptions;
 }

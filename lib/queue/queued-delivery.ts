@@ -21,6 +21,10 @@ export interface WazapinQueuedDelivery {
   headers: Record<string, string>;
   /** Handlers that succeeded in an earlier attempt; a retry runs only the others. */
   handled?: string[];
+  /** The registration that received it; jobs queued before there were names have none. */
+  account?: string;
+  /** The tenant, in a `tenants` registration. */
+  tenant?: string;
 }
 
 /** The job data of a delivery, keeping only the headers named in `headerNames`. */
@@ -33,10 +37,13 @@ export function toQueuedDelivery(event: WazapinEvent, headerNames: readonly stri
     receivedAt: event.receivedAt.toISOString(),
     payload: event.payload as Record<string, unknown>,
     headers: pickHeaders(event.headers, headerNames),
+    account: event.account,
+    tenant: event.tenant,
   };
 }
 
-export function fromQueuedDelivery(job: WazapinQueuedDelivery): WazapinEvent {
+/** The event a job holds; `account` is the worker's registration, for a job that names none. */
+export function fromQueuedDelivery(job: WazapinQueuedDelivery, account: string): WazapinEvent {
   return {
     id: job.id,
     type: job.type,
@@ -45,6 +52,8 @@ export function fromQueuedDelivery(job: WazapinQueuedDelivery): WazapinEvent {
     receivedAt: new Date(job.receivedAt),
     payload: job.payload,
     headers: job.headers,
+    account: job.account ?? account,
+    tenant: job.tenant,
   };
 }
 
@@ -56,11 +65,15 @@ export function fromQueuedDelivery(job: WazapinQueuedDelivery): WazapinEvent {
  * and a `:` would let an id reach the keys of another job. The type is in it as in the dedupe key
  * (a replay to another type's path must not stand for the genuine delivery), last, after a `~`
  * that no type holds. The two prefixes differ, so the forms never meet, and neither is an
- * integer, which BullMQ refuses.
+ * integer, which BullMQ refuses. A tenant's delivery has its tenant first, before a `~` no
+ * tenant id holds (`dlvt_<tenant>~<delivery id>~<event type>`, or `dlvth_<hash>`), as its
+ * dedupe keys have: two tenants' deliveries of one id are two jobs.
  */
-export function deliveryJobId(deliveryId: string, type: string): string {
+export function deliveryJobId(deliveryId: string, type: string, tenant?: string): string {
+  const form = tenant === undefined ? '' : 't';
   if (deliveryId.length > MAX_READABLE_ID_LENGTH || deliveryId.includes(':')) {
-    return `dlvh_${createHash('sha256').update(`${type}\u0000${deliveryId}`).digest('base64url')}`;
+    const hashed = tenant === undefined ? `${type}\u0000${deliveryId}` : `${tenant}\u0000${type}\u0000${deliveryId}`;
+    return `dlv${form}h_${createHash('sha256').update(hashed).digest('base64url')}`;
   }
-  return `dlv_${deliveryId}~${type}`;
+  return tenant === undefined ? `dlv_${deliveryId}~${type}` : `dlvt_${tenant}~${deliveryId}~${type}`;
 }

@@ -5,7 +5,8 @@ import {
   type OnModuleInit,
   ServiceUnavailableException,
   UnprocessableEntityException, Inject } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { ModuleRef, ModulesContainer } from '@nestjs/core';
+import { checkWazapinQueues } from '../accounts/wazapin-registrations.js';
 import type { Queue } from 'bullmq';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { closeRedisClient, createFailFastRedisClient, type FailFastRedis } from '../redis/wazapin-redis-connection.js';
@@ -52,6 +53,7 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
   constructor(
     @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
     private readonly moduleRef: ModuleRef,
+    private readonly modules: ModulesContainer,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -59,6 +61,7 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
     if (!options) {
       return;
     }
+    checkWazapinQueues(this.modules);
     this.headers = storedHeaderNames(options.headers, this.options.eventTypeHeader);
     const { Queue } = await loadBullMQ();
     const { connection, prefix } = await resolveQueueConnection(options, this.moduleRef);
@@ -93,7 +96,7 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
       if (this.redis.client.status !== 'ready') {
         throw new Error(`Redis connection is ${this.redis.client.status}`);
       }
-      await this.queue.add(event.type, data, { jobId: deliveryJobId(event.id, event.type) });
+      await this.queue.add(event.type, data, { jobId: deliveryJobId(event.id, event.type, event.tenant) });
     } catch (error) {
       // Checked on failure only, so a delivery that is queued is serialised once, by BullMQ.
       if (!serialises(data)) {

@@ -108,14 +108,14 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   }
 
   private async runHandlers(job: Job<WazapinQueuedDelivery>): Promise<void> {
-    const event = fromQueuedDelivery(job.data);
+    const event = fromQueuedDelivery(job.data, this.options.account);
     const handled = new Set(job.data.handled);
     const failures = await this.dispatcher.dispatch(event, handled);
     if (failures.length === 0) {
       return;
     }
     const failed = new Set(failures.map((failure) => failure.handler));
-    for (const handler of this.explorer.handlersFor(event.type)) {
+    for (const handler of this.explorer.handlersFor(event)) {
       if (!failed.has(handler.name)) {
         handled.add(handler.name);
       }
@@ -129,15 +129,15 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   }
 
   private onExhausted(job: Job<WazapinQueuedDelivery>, error: Error): void {
-    const event = fromQueuedDelivery(job.data);
+    const event = fromQueuedDelivery(job.data, this.options.account);
     const handled = new Set(job.data.handled);
     const failure: WazapinQueueJobFailure = {
       event,
-      jobId: job.id ?? deliveryJobId(event.id, event.type),
+      jobId: job.id ?? deliveryJobId(event.id, event.type, event.tenant),
       attempts: job.attemptsMade,
       error,
       failedHandlers: this.explorer
-        .handlersFor(event.type)
+        .handlersFor(event)
         .map((handler) => handler.name)
         .filter((name) => !handled.has(name)),
     };

@@ -54,7 +54,7 @@ export interface WazapinQueueOptions {
    * (`BullModule.registerQueue`), else those of `BullModule.forRoot`.
    */
   connection?: WazapinRedisConnection;
-  /** Queue name. Default `wazapin-webhooks`. */
+  /** Queue name. Default `wazapin-webhooks`, or `wazapin-webhooks-<name>` for a registration named `<name>`. */
   name?: string;
   /**
    * BullMQ key prefix. Default: the `@nestjs/bullmq` queue's, else BullMQ's (`bull`), or

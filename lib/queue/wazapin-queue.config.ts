@@ -1,3 +1,4 @@
+import { WAZAPIN_DEFAULT_ACCOUNT } from '../accounts/wazapin-account.js';
 import { checkNumber } from '../utils/check-number.js';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 import type { WazapinRedisConnection } from '../redis/wazapin-redis-connection.interface.js';
@@ -41,9 +42,13 @@ function resolveHeaders(headers: readonly string[] | undefined): readonly string
   return headers;
 }
 
-/** Validates `dispatch: 'queue'` settings at startup and applies the defaults. */
-export function resolveQueueOptions(options: WazapinQueueOptions = {}): ResolvedWazapinQueueOptions {
-  const name = options.name ?? DEFAULT_NAME;
+/**
+ * Validates `dispatch: 'queue'` settings at startup and applies the defaults. The queue's name
+ * defaults to `wazapin-webhooks`, and `wazapin-webhooks-<account>` for a named registration, so
+ * each registration's workers take its own deliveries only.
+ */
+export function resolveQueueOptions(options: WazapinQueueOptions = {}, account = WAZAPIN_DEFAULT_ACCOUNT): ResolvedWazapinQueueOptions {
+  const name = options.name ?? (account === WAZAPIN_DEFAULT_ACCOUNT ? DEFAULT_NAME : `${DEFAULT_NAME}-${account}`);
   if (typeof name !== 'string' || name.trim() === '') {
     throw new WazapinConfigurationError('WazapinWebhooksModule: queue.name must be a non-empty string');
   }

@@ -16,7 +16,7 @@ import { webhookRouteMatcher } from './webhook-route-matcher.js';
 
 /**
  * The key of the Fastify route config that marks the webhook routes (Nest copies a handler's
- * `__fastify_route_config__` metadata into its route's `config`); its value is the module path.
+ * `__fastify_route_config__` metadata into its route's `config`); its value is the registration's name.
  */
 export const WAZAPIN_ROUTE_CONFIG = 'wazapinWebhookRoute';
 export const FASTIFY_ROUTE_CONFIG_METADATA = '__fastify_route_config__';
@@ -63,8 +63,11 @@ export class BodyReadFailureHandler {
     }
   }
 
-  /** What the route answers for `error`, or `undefined` when the error is not about the body. */
-  answer(error: unknown, request: WebhookRequest): HttpException | undefined {
+  /**
+   * What the route answers for `error`, or `undefined` when the error is not about the body.
+   * `tenant` is the route's tenant segment, for a `tenants` registration.
+   */
+  async answer(error: unknown, request: WebhookRequest, tenant?: string): Promise<HttpException | undefined> {
     const failure = bodyReadFailure(error);
     switch (failure) {
       case undefined:
@@ -78,7 +81,7 @@ export class BodyReadFailureHandler {
       case 'not-json':
       case 'not-object':
         try {
-          this.requests.verify(request);
+          await this.requests.verify(request, tenant);
         } catch (rejection) {
           if (rejection instanceof HttpException) {
             return rejection;
@@ -96,36 +99,39 @@ export class BodyReadFailureHandler {
    * route's as Nest mounts it (global prefix, URI version).
    */
   private expressMiddleware(reply: Reply): ExpressErrorMiddleware {
-    const isWebhookRoute = webhookRouteMatcher({
+    const webhookRoute = webhookRouteMatcher({
       ...this.options.route,
+      tenants: this.options.tenants !== undefined,
       globalPrefix: this.appConfig.getGlobalPrefix(),
       prefixMayBeExcluded: (this.appConfig.getGlobalPrefixOptions().exclude?.length ?? 0) > 0,
       versioning: this.appConfig.getVersioning(),
     });
     return (error, request, response, next) => {
-      const answer = isWebhookRoute(request.path) ? this.answer(error, request) : undefined;
-      if (answer) {
-        reply(response, answer);
-      } else {
+      const route = webhookRoute(request.path);
+      if (!route) {
         next(error);
+        return;
       }
+      this.answer(error, request, route.tenant).then(
+        (answer) => (answer ? reply(response, answer) : next(error)),
+        (unexpected: unknown) => next(unexpected),
+      );
     };
   }
 
   /** Gives the module's Fastify routes, marked by their config, an error handler of their own. */
   private hookFastifyRoutes(fastify: FastifyInstance, reply: Reply): void {
     fastify.addHook('onRoute', (route) => {
-      if (route.config?.[WAZAPIN_ROUTE_CONFIG] !== this.options.route.path) {
+      if (route.config?.[WAZAPIN_ROUTE_CONFIG] !== this.options.account) {
         return;
       }
       route.errorHandler = (error, request, response) => {
-        const answer = this.answer(error, request);
-        if (answer) {
-          reply(response, answer);
-        } else {
-          // Any other error goes to the app's handler, as on every other route.
-          fastify.errorHandler(error, request, response);
-        }
+        // Fastify routes before it reads the body, so the route's parameters are known. Any
+        // other error goes to the app's handler, as on every other route.
+        this.answer(error, request, request.params?.tenant).then(
+          (answer) => (answer ? reply(response, answer) : fastify.errorHandler(error, request, response)),
+          (unexpected: unknown) => fastify.errorHandler(unexpected, request, response),
+        );
       };
     });
   }

@@ -6,6 +6,7 @@ import type { IdempotencyStore } from '../idempotency/idempotency-store.interfac
 import { errorMessage } from '../utils/error-message.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { WAZAPIN_IDEMPOTENCY_STORE, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import { dedupeNamespace } from './dedupe-keys.js';
 
 const NONE: ReadonlySet<string> = new Set();
 
@@ -14,7 +15,8 @@ const NONE: ReadonlySet<string> = new Set();
  * platform's retry after a partial failure runs only the others (a wildcard audit does not run
  * twice). Kept in the dedupe store, keyed by the delivery id, so a retry reaching another
  * instance knows too: an attempt where some handlers failed marks the delivery
- * `partial:<type>:<id>` and each handler that succeeded `handled:<type>:<id>:<handler>`. On the way in, a delivery with two
+ * `partial:<type>:<id>` and each handler that succeeded `handled:<type>:<id>:<handler>` (in the
+ * delivery's dedupe namespace, as its claim is). On the way in, a delivery with two
  * or more handlers costs one lookup of its `partial:` key, and the handler keys are read only
  * when that is set. Needs a store with `isDone`; without it, or when the store fails, every
  * handler runs again (at least once).
@@ -64,15 +66,15 @@ export class HandlerLedger {
   }
 
   private names(event: WazapinEvent): string[] {
-    return this.explorer.handlersFor(event.type).map((handler) => handler.name);
+    return this.explorer.handlersFor(event).map((handler) => handler.name);
   }
 }
 
-/** Keyed as the delivery's claim is: by its type and id. */
+/** Keyed as the delivery's claim is: by its namespace, type and id. */
 function partialKey(event: WazapinEvent): string {
-  return `partial:${event.type}:${event.id}`;
+  return `${dedupeNamespace(event.account, event.tenant)}partial:${event.type}:${event.id}`;
 }
 
 function handledKey(event: WazapinEvent, handler: string): string {
-  return `handled:${event.type}:${event.id}:${handler}`;
+  return `${dedupeNamespace(event.account, event.tenant)}handled:${event.type}:${event.id}:${handler}`;
 }

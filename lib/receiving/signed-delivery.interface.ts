@@ -4,4 +4,6 @@ export interface SignedDelivery {
   readonly timestamp: Date;
   readonly body: Buffer;
   readonly headers: Readonly<Record<string, string>>;
+  /** The tenant whose secrets signed it, in a `tenants` registration. */
+  readonly tenant?: string;
 }

@@ -1,5 +1,5 @@
 import { Controller, Param, Post, Res, Type, UseFilters, UseGuards, VERSION_NEUTRAL } from '@nestjs/common';
-import type { WazapinRouteVersion } from '../interfaces/wazapin-webhooks-options.interface.js';
+import type { WazapinModuleDefinition } from '../wazapin-webhooks.options.js';
 import { FASTIFY_ROUTE_CONFIG_METADATA, WAZAPIN_ROUTE_CONFIG } from './body-read-failure.handler.js';
 import { WazapinSignatureGuard } from './signature.guard.js';
 import type { SignedDelivery } from './signed-delivery.interface.js';
@@ -12,8 +12,14 @@ import { WazapinWebhookReceiver } from './wazapin-webhook.receiver.js';
  * Makes the webhook controller for one module registration: a class of its own, so its
  * route and the app's decorators (e.g. `Public()`) belong to that registration only. Version
  * neutral unless told otherwise: the platform posts to a fixed URL with no version header.
+ * A `tenants` registration's routes start with the tenant (`/{path}/{tenant}[/{eventType}]`),
+ * which the signature guard reads.
  */
-export function createWazapinWebhookController(path: string, version: WazapinRouteVersion | undefined, decorators: readonly ClassDecorator[]): Type<unknown> {
+export function createWazapinWebhookController(definition: WazapinModuleDefinition, decorators: readonly ClassDecorator[]): Type<unknown> {
+  const { path, version, tenants } = definition;
+  const route = tenants ? ':tenant' : '/';
+  const typedRoute = tenants ? ':tenant/:eventType' : ':eventType';
+
   @Controller({ path, version: version ?? VERSION_NEUTRAL })
   @UseGuards(WazapinSignatureGuard)
   @UseFilters(WazapinWebhookExceptionFilter)
@@ -21,12 +27,12 @@ export function createWazapinWebhookController(path: string, version: WazapinRou
     constructor(private readonly receiver: WazapinWebhookReceiver) {}
 
     // The response is written here (see sendReceipt); an error thrown goes to the route's filter.
-    @Post()
+    @Post(route)
     async receive(@VerifiedDelivery() delivery: SignedDelivery, @Res() response: unknown): Promise<void> {
       sendReceipt(response, await this.receiver.receive(delivery));
     }
 
-    @Post(':eventType')
+    @Post(typedRoute)
     async receiveTyped(@VerifiedDelivery() delivery: SignedDelivery, @Param('eventType') eventType: string, @Res() response: unknown): Promise<void> {
       sendReceipt(response, await this.receiver.receive(delivery, eventType));
     }
@@ -36,7 +42,7 @@ export function createWazapinWebhookController(path: string, version: WazapinRou
   }
   // Marks the routes on Fastify, so their body errors are answered as the route answers.
   for (const handler of [WazapinWebhookController.prototype.receive, WazapinWebhookController.prototype.receiveTyped]) {
-    Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { [WAZAPIN_ROUTE_CONFIG]: path }, handler);
+    Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { [WAZAPIN_ROUTE_CONFIG]: definition.name }, handler);
   }
   return WazapinWebhookController;
 }

@@ -3,7 +3,7 @@ import type { WazapinDispatcher } from '../dispatch/wazapin-dispatcher.interface
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { WAZAPIN_DISPATCHER, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
-import { dedupeKeys } from './dedupe-keys.js';
+import { dedupeKeys, dedupeNamespace } from './dedupe-keys.js';
 import { DeliveryClaims } from './delivery-claims.js';
 import { resolveEventType } from './event-type.resolver.js';
 import type { SignedDelivery } from './signed-delivery.interface.js';
@@ -33,6 +33,9 @@ function parseBody(body: Buffer): Record<string, unknown> {
 export class WazapinWebhookReceiver {
   private readonly logger = new Logger('WazapinWebhooks');
   private readonly eventTypeHeader?: string;
+  private readonly account: string;
+  /** The dedupe namespace of the registration's deliveries without a tenant. */
+  private readonly namespace: string;
   /** Types the payload's shape decided, each said once. */
   private readonly guessedTypes = new Set<string>();
 
@@ -42,6 +45,8 @@ export class WazapinWebhookReceiver {
     @Inject(WAZAPIN_DISPATCHER) private readonly dispatcher: WazapinDispatcher,
   ) {
     this.eventTypeHeader = options.eventTypeHeader;
+    this.account = options.account;
+    this.namespace = dedupeNamespace(options.account);
   }
 
   async receive(delivery: SignedDelivery, pathType?: string): Promise<WazapinWebhookReceipt> {
@@ -61,8 +66,11 @@ export class WazapinWebhookReceiver {
       receivedAt: new Date(),
       payload: resolved.payload,
       headers: delivery.headers,
+      account: this.account,
+      tenant: delivery.tenant,
     };
-    const claim = await this.claims.claim(dedupeKeys(delivery.id, resolved.type, resolved.payload));
+    const namespace = delivery.tenant === undefined ? this.namespace : dedupeNamespace(this.account, delivery.tenant);
+    const claim = await this.claims.claim(dedupeKeys(delivery.id, resolved.type, resolved.payload, namespace));
     if (claim === 'done') {
       return DUPLICATE;
     }

@@ -5,4 +5,6 @@ export interface WebhookRequest {
   headers: IncomingHeaders;
   /** Set by Nest when the app is created with `rawBody: true`. */
   rawBody?: Buffer;
+  /** The route's parameters, once routed (`tenant`, `eventType`). */
+  params?: Readonly<Record<string, string | undefined>>;
 }

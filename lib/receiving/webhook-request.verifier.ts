@@ -5,13 +5,17 @@ import {
   Injectable,
   InternalServerErrorException,
   Logger,
+  NotFoundException,
+  Optional,
   PayloadTooLargeException,
   UnauthorizedException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
+import { isWazapinIdentifier } from '../accounts/wazapin-account.js';
 import { readWebhookHeaders, type WebhookSignatureHeaders } from '../signature/webhook-headers.js';
 import { checkWebhookTimestamp } from '../signature/webhook-timestamp.js';
 import type { WebhookVerificationFailure, WebhookVerifier } from '../signature/webhook-verifier.interface.js';
+import { TenantVerifiers } from '../tenants/tenant-verifiers.js';
 import { ThrottledLog } from '../utils/throttled-log.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { WAZAPIN_WEBHOOK_VERIFIER, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
@@ -78,6 +82,9 @@ function announcesBody(request: WebhookRequest): boolean {
  * Decides whether a request is a delivery signed by a configured secret within the timestamp
  * tolerance, checked over the raw body bytes, and answers why not with the right status.
  * Used by the signature guard, and for requests whose body the HTTP server could not parse.
+ * A `tenants` registration checks with the secrets of the tenant the route names, resolved
+ * (or cached) once the request looks like a current delivery: the id is well formed, the
+ * headers are there, the timestamp is within the tolerance.
  */
 @Injectable()
 export class WebhookRequestVerifier {
@@ -86,11 +93,19 @@ export class WebhookRequestVerifier {
 
   constructor(
     @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
-    @Inject(WAZAPIN_WEBHOOK_VERIFIER) private readonly verifier: WebhookVerifier,
+    @Optional() @Inject(WAZAPIN_WEBHOOK_VERIFIER) private readonly verifier?: WebhookVerifier,
+    @Optional() private readonly tenants?: TenantVerifiers,
   ) {}
 
-  /** The verified delivery, or an HTTP exception saying what is wrong with the request. */
-  verify(request: WebhookRequest): SignedDelivery {
+  /**
+   * The verified delivery, or an HTTP exception saying what is wrong with the request. At once,
+   * except for a tenant whose secrets are not cached: then once they are resolved.
+   * `tenant` is the route's tenant segment, read by a `tenants` registration only.
+   */
+  verify(request: WebhookRequest, tenant?: string): SignedDelivery | Promise<SignedDelivery> {
+    if (this.tenants && !isWazapinIdentifier(tenant)) {
+      throw new NotFoundException('Unknown webhook tenant');
+    }
     if (!isJsonContentType(request.headers['content-type'])) {
       throw new UnsupportedMediaTypeException('Webhook body must be application/json in UTF-8');
     }
@@ -100,11 +115,25 @@ export class WebhookRequestVerifier {
       throw new PayloadTooLargeException(`Webhook body exceeds ${this.options.maxBodyBytes} bytes`);
     }
     const signed = present(headers);
-    const result = this.verifier.verify(signed, body);
+    if (!this.tenants) {
+      return this.check(this.verifier!, signed, body, request);
+    }
+    const timestamp = checkWebhookTimestamp(signed.timestamp, this.options.toleranceSeconds, Math.floor(Date.now() / 1000));
+    if (!timestamp.ok) {
+      throw REJECTIONS[timestamp.reason]();
+    }
+    const verifier = this.tenants.verifierFor(tenant!);
+    return verifier instanceof Promise
+      ? verifier.then((resolved) => this.check(resolved, signed, body, request, tenant))
+      : this.check(verifier, signed, body, request, tenant);
+  }
+
+  private check(verifier: WebhookVerifier, signed: WebhookSignatureHeaders, body: Buffer, request: WebhookRequest, tenant?: string): SignedDelivery {
+    const result = verifier.verify(signed, body);
     if (!result.ok) {
       throw REJECTIONS[result.reason]();
     }
-    return { id: signed.id, timestamp: result.timestamp, body, headers: lowerCaseHeaders(request.headers) };
+    return { id: signed.id, timestamp: result.timestamp, body, headers: lowerCaseHeaders(request.headers), tenant };
   }
 
   /**

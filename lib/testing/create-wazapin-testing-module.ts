@@ -34,8 +34,8 @@ export type WazapinProviderOverride =
  */
 export interface WazapinTestingModuleOptions extends Pick<ModuleMetadata, 'imports' | 'providers' | 'controllers'> {
   /**
-   * Options of the `WazapinWebhooksModule` under test. Default: one generated secret, and
-   * `dispatch: 'inline'` so a delivery resolves once its handlers have run.
+   * Options of the `WazapinWebhooksModule` under test. Default: one generated secret (none
+   * with `tenants`), and `dispatch: 'inline'` so a delivery resolves once its handlers have run.
    */
   webhooks?: Partial<WazapinWebhooksModuleOptions>;
   /** Route of the webhook controller. Default `webhooks/wazapin`. */
@@ -99,12 +99,13 @@ async function createApp(root: DynamicModule, options: WazapinTestingModuleOptio
  * @publicApi
  */
 export async function createWazapinTestingModule(options: WazapinTestingModuleOptions = {}): Promise<WazapinTestingApp> {
-  const secrets = splitWebhookSecrets(options.webhooks?.secrets ?? generateWazapinSecret());
+  const tenants = options.webhooks?.tenants;
+  const secrets = tenants ? [] : splitWebhookSecrets(options.webhooks?.secrets ?? generateWazapinSecret());
   const path = options.path ?? WAZAPIN_DEFAULT_PATH;
   const root: DynamicModule = {
     module: WazapinTestingRootModule,
     imports: [
-      WazapinWebhooksModule.forRoot({ dispatch: 'inline', ...options.webhooks, secrets, path }),
+      WazapinWebhooksModule.forRoot({ dispatch: 'inline', ...options.webhooks, secrets: tenants ? undefined : secrets, path }),
       ...(options.imports ?? []),
     ],
     providers: options.providers,
@@ -118,5 +119,5 @@ export async function createWazapinTestingModule(options: WazapinTestingModuleOp
     throw error;
   }
   const { port } = (app.getHttpServer() as { address(): AddressInfo }).address();
-  return new WazapinTestingApp(app, `http://127.0.0.1:${port}/${path.replace(/^\/+|\/+$/g, '')}`, secrets);
+  return new WazapinTestingApp(app, `http://127.0.0.1:${port}/${path.replace(/^\/+|\/+$/g, '')}`, secrets, tenants?.secrets);
 }

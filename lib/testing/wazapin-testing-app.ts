@@ -1,6 +1,8 @@
 import type { INestApplication, Type } from '@nestjs/common';
 import type { WazapinEventType } from '../events/wazapin-event-type.js';
 import { BackgroundDispatcher } from '../dispatch/background.dispatcher.js';
+import { splitWebhookSecrets } from '../signature/webhook-secret.js';
+import type { WazapinTenantSecretsResolver } from '../tenants/wazapin-tenants-options.interface.js';
 import { WAZAPIN_DISPATCHER } from '../wazapin-webhooks.constants.js';
 import { deliverWazapinEvent, type WazapinDeliveryOptions, type WazapinDeliveryResult } from './deliver-wazapin-event.js';
 import type { WazapinPayloadOverrides } from './sample-wazapin-payload.js';
@@ -14,6 +16,11 @@ export interface WazapinTestDeliveryOptions extends WazapinDeliveryOptions {
   /** Sign with these secret(s) instead of the app's, e.g. to test a rejection. */
   secret?: string;
   secrets?: string | string[];
+  /**
+   * With `tenants`: post for this tenant (`<url>/<tenant>`), signed with the secrets the app's
+   * `tenants.secrets` resolver returns for it unless `secret(s)` are given.
+   */
+  tenant?: string;
 }
 
 /**
@@ -28,8 +35,9 @@ export class WazapinTestingApp {
     readonly app: INestApplication,
     /** URL of the webhook route, e.g. `http://127.0.0.1:41234/webhooks/wazapin`. */
     readonly url: string,
-    /** The secrets the module verifies with; deliveries are signed with them. */
+    /** The secrets the module verifies with; deliveries are signed with them. None with `tenants`. */
     readonly secrets: readonly string[],
+    private readonly tenantSecrets?: WazapinTenantSecretsResolver,
   ) {}
 
   /** The first signing secret. */
@@ -46,15 +54,28 @@ export class WazapinTestingApp {
    * Signs an event with the app's secret and POSTs it to the webhook route over HTTP.
    * `payload` fields are set on top of a realistic sample of `type`. With the testing
    * module's default `inline` dispatch, the handlers have finished when this resolves, and a
-   * handler failure answers 500.
+   * handler failure answers 500. With `tenants`, name the tenant in `options.tenant`.
    */
-  deliver<T extends WazapinEventType>(
+  async deliver<T extends WazapinEventType>(
     type: T,
     payload?: WazapinPayloadOverrides<T>,
     options: WazapinTestDeliveryOptions = {},
   ): Promise<WazapinDeliveryResult<T>> {
-    const signing = options.secret !== undefined || options.secrets !== undefined ? {} : { secrets: [...this.secrets] };
-    return deliverWazapinEvent({ ...options, ...signing, url: this.url, type, payload });
+    const { tenant, ...delivery } = options;
+    const url = tenant === undefined ? this.url : `${this.url}/${encodeURIComponent(tenant)}`;
+    const signing = options.secret !== undefined || options.secrets !== undefined ? {} : { secrets: await this.signingSecrets(tenant) };
+    return deliverWazapinEvent({ ...delivery, ...signing, url, type, payload });
+  }
+
+  private async signingSecrets(tenant: string | undefined): Promise<string[]> {
+    if (tenant === undefined || !this.tenantSecrets) {
+      return [...this.secrets];
+    }
+    const secrets = splitWebhookSecrets((await this.tenantSecrets(tenant)) ?? undefined);
+    if (secrets.length === 0) {
+      throw new Error(`WazapinTestingApp.deliver: tenants.secrets knows no secret of tenant ${tenant}; pass options.secret to sign with one`);
+    }
+    return secrets;
   }
 
   /**

@@ -2,7 +2,7 @@ import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { WazapinConfigurationError } from '../../lib/wazapin-configuration.error.js';
 import { resolveWazapinWebhooksOptions, type WazapinModuleDefinition } from '../../lib/wazapin-webhooks.options.js';
 
-const definition: WazapinModuleDefinition = { path: 'webhooks/wazapin', queued: false };
+const definition: WazapinModuleDefinition = { name: 'default', path: 'webhooks/wazapin', queued: false, tenants: false };
 
 describe('resolveWazapinWebhooksOptions', () => {
   it('resolves once into a frozen object: secrets decoded to keys, defaults applied, the options given left as they were', () => {

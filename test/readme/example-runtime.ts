@@ -18,7 +18,11 @@ export const recorded: unknown[][] = [];
 /** The environment the examples read, set before any example code runs. */
 export async function prepareEnvironment(): Promise<WazapinEmulator> {
   process.env.WAZAPIN_WEBHOOK_SECRET ??= generateWazapinSecret();
+  // The agency example's client accounts, each with its own endpoint secret and API key.
+  process.env.ACME_WEBHOOK_SECRET ??= generateWazapinSecret();
+  process.env.GLOBEX_WEBHOOK_SECRET ??= generateWazapinSecret();
   const emulator = await WazapinEmulator.start({ retryScale: 0.00001 });
+  process.env.ACME_API_KEY = emulator.apiKey;
   process.env.WAZAPIN_API_KEY = emulator.apiKey;
   process.env.WAZAPIN_API_BASE_URL = emulator.baseUrl;
   return emulator;

@@ -227,6 +227,18 @@ export function generateExamples(blocks: ClassifiedBlock[]): Generated[] {
       case 'file': {
         write(`block-${index}.module.ts`, code);
         const reportsFailures = /HandlerFailed/.test(code);
+        const modules = [...code.matchAll(/@Module\([\s\S]*?\)\s*export class (\w+)/g)].map((match) => match[1]);
+        if (modules.length > 0) {
+          // A block with a module of its own is the app (its last module, importing the others):
+          // booted as it is, delivered to on the default route unless its registrations serve
+          // tenants (their routes need a tenant's secret).
+          return run(
+            withPrelude(
+              `import { ${classNames.join(', ')} } from './block-${index}.module.js';\nawait prepareEnvironment();\n` +
+                `await serve(${modules.at(-1)}, ${/tenants:/.test(code) ? '[]' : deliveries});\nprocess.exit(0);`,
+            ),
+          );
+        }
         return run(
           withPrelude(
             `import { ${classNames.join(', ')} } from './block-${index}.module.js';\n${INSTALL}\nawait prepareEnvironment();\n` +

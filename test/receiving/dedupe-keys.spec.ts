@@ -1,4 +1,4 @@
-import { dedupeKeys } from '../../lib/receiving/dedupe-keys.js';
+import { dedupeKeys, dedupeNamespace } from '../../lib/receiving/dedupe-keys.js';
 
 /** Whether two deliveries would be treated as the same event: they share a claim key. */
 function collide(a: string[], b: string[]): boolean {
@@ -57,5 +57,21 @@ describe('dedupeKeys', () => {
     ['null', null],
   ])('adds no message key when message_id is %s', (_name, messageId) => {
     expect(dedupeKeys('msg_1', 'message.new', { message_id: messageId })).toHaveLength(1);
+  });
+
+  it('keeps the keys of accounts and tenants apart, and the default registration keeps the keys it had', () => {
+    const payload = { message_id: 'm1' };
+    const namespaces = [
+      dedupeNamespace('default'),
+      dedupeNamespace('acme'),
+      dedupeNamespace('globex'),
+      dedupeNamespace('default', 'customer-1'),
+      dedupeNamespace('default', 'customer-2'),
+      dedupeNamespace('acme', 'customer-1'),
+    ];
+    const keys = namespaces.map((namespace) => dedupeKeys('msg_1', 'message.new', payload, namespace));
+
+    expect(keys[0]).toEqual(dedupeKeys('msg_1', 'message.new', payload));
+    keys.forEach((a, i) => keys.slice(i + 1).forEach((b) => expect(collide(a, b)).toBe(false)));
   });
 });

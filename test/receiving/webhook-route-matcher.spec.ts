@@ -1,8 +1,10 @@
 import { VERSION_NEUTRAL, VersioningType } from '@nestjs/common';
 import { webhookRouteMatcher, type WebhookRouteSettings } from '../../lib/receiving/webhook-route-matcher.js';
 
-const matcher = (settings: Partial<WebhookRouteSettings>) =>
-  webhookRouteMatcher({ path: 'webhooks/wazapin', globalPrefix: '', prefixMayBeExcluded: false, ...settings });
+const matcher = (settings: Partial<WebhookRouteSettings>) => {
+  const match = webhookRouteMatcher({ path: 'webhooks/wazapin', globalPrefix: '', prefixMayBeExcluded: false, ...settings });
+  return (path: string) => match(path) !== undefined;
+};
 
 describe('webhookRouteMatcher', () => {
   it('matches the route and its event type path, as Express does', () => {
@@ -37,5 +39,15 @@ describe('webhookRouteMatcher', () => {
 
   it('lets a path parameter of the module path match one segment', () => {
     expect(matcher({ path: 'webhooks/:tenant' })('/webhooks/acme/message.new')).toBe(true);
+  });
+
+  it("reads a tenants registration's tenant segment, decoded, on both of its routes", () => {
+    const match = webhookRouteMatcher({ path: 'webhooks/saas', globalPrefix: 'api', prefixMayBeExcluded: false, tenants: true });
+    expect(match('/api/webhooks/saas/customer-42')).toEqual({ tenant: 'customer-42' });
+    expect(match('/api/webhooks/saas/Customer-42/message.new')).toEqual({ tenant: 'Customer-42' });
+    expect(match('/api/webhooks/saas/a%2Fb')).toEqual({ tenant: 'a/b' });
+    expect(match('/api/webhooks/saas/%E0%A4')).toEqual({ tenant: undefined });
+    expect(match('/api/webhooks/saas')).toBeUndefined();
+    expect(match('/api/webhooks/saas/a/b/c')).toBeUndefined();
   });
 });

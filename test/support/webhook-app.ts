@@ -45,6 +45,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   rawBody?: boolean;
+  /** Options of the Fastify adapter, on Fastify. */
+  fastify?: ConstructorParameters<typeof FastifyAdapter>[0];
   globalPrefix?: string;
   versioning?: VersioningOptions;
 }
@@ -58,7 +60,7 @@ export async function startTestApp(adapter: AdapterName, metadata: ModuleMetadat
   const appOptions = { rawBody: options.rawBody ?? true, logger };
   const app =
     adapter === 'fastify'
-      ? await NestFactory.create(TestAppModule, new FastifyAdapter(), appOptions)
+      ? await NestFactory.create(TestAppModule, new FastifyAdapter(options.fastify), appOptions)
       : await NestFactory.create(TestAppModule, appOptions);
   if (options.globalPrefix) {
     app.setGlobalPrefix(options.globalPrefix);

@@ -32,6 +32,18 @@ export interface WazapinApiOptions {
 }
 
 /**
+ * The account a client made by `WazapinWebhooksApiService.withOptions` acts for.
+ *
+ * @publicApi
+ */
+export interface WazapinApiAccount {
+  /** That account's API key. */
+  apiKey: string;
+  /** That account's organization, sent as `X-Organization-Slug`. Default: none (the key's own). */
+  organizationSlug?: string;
+}
+
+/**
  * The module's `autoRegister` option: keep this app's endpoint in Wazapin in step at startup.
  *
  * @publicApi
