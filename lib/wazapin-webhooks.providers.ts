@@ -60,12 +60,13 @@ function warnAboutShortFastifyParams(adapterHost: HttpAdapterHost | undefined, a
   if (adapter?.getType() !== 'fastify') {
     return;
   }
-  const configured = adapter.getInstance<{ initialConfig?: { maxParamLength?: number } }>().initialConfig?.maxParamLength;
-  const maxParamLength = configured ?? FASTIFY_DEFAULT_MAX_PARAM_LENGTH;
+  const config = adapter.getInstance<{ initialConfig?: { maxParamLength?: number; routerOptions?: { maxParamLength?: number } } }>().initialConfig;
+  // Fastify 5 takes it in routerOptions (the top-level option is deprecated); 0 means the default.
+  const maxParamLength = config?.routerOptions?.maxParamLength || config?.maxParamLength || FASTIFY_DEFAULT_MAX_PARAM_LENGTH;
   if (maxParamLength < MAX_TENANT_ID_LENGTH) {
     new Logger('WazapinWebhooks').warn(
       `Registration "${account}" takes tenant ids of up to ${MAX_TENANT_ID_LENGTH} characters, but Fastify answers 414 to route parameters ` +
-        `longer than ${maxParamLength}: create the app with new FastifyAdapter({ maxParamLength: ${MAX_TENANT_ID_LENGTH} })`,
+        `longer than ${maxParamLength}: create the app with new FastifyAdapter({ routerOptions: { maxParamLength: ${MAX_TENANT_ID_LENGTH} } })`,
     );
   }
 }

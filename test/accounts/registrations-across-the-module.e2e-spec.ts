@@ -164,7 +164,7 @@ describe.each(ADAPTERS)('a tenants registration made with forRootAsync, on %s', 
         ],
         providers: [TenantHandlers],
       },
-      { fastify: { maxParamLength: 128 } },
+      { fastify: { routerOptions: { maxParamLength: 128 } } },
     );
   });
   afterEach(() => t.close());

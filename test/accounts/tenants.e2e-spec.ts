@@ -75,7 +75,7 @@ describe.each(ADAPTERS)('a tenants registration, on %s', (adapter: AdapterName) 
   let t: TestApp | undefined;
 
   // Fastify answers 414 to route parameters over 100 characters unless told otherwise, as the README says.
-  const boot = async (cacheSeconds?: number, fastify: { maxParamLength?: number } = { maxParamLength: 128 }) => {
+  const boot = async (cacheSeconds?: number, fastify: { routerOptions?: { maxParamLength: number } } = { routerOptions: { maxParamLength: 128 } }) => {
     t = await startTestApp(adapter, {
       imports: [
         WazapinWebhooksModule.forRoot({
@@ -251,7 +251,7 @@ describe.each(ADAPTERS)('a tenants registration, on %s', (adapter: AdapterName) 
 
   it("warns at boot when Fastify's route parameter limit would refuse the longest tenant ids", async () => {
     const limited = await boot(undefined, {});
-    expect(limited.logger.has('warn', /new FastifyAdapter\(\{ maxParamLength: 128 \}\)/)).toBe(adapter === 'fastify');
+    expect(limited.logger.has('warn', /new FastifyAdapter\(\{ routerOptions: \{ maxParamLength: 128 \} \}\)/)).toBe(adapter === 'fastify');
     await limited.close();
 
     const raised = await boot();
