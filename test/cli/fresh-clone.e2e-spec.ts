@@ -27,5 +27,6 @@ describe('wazapin-webhooks in a fresh clone', () => {
     expect(existsSync(join(clone, 'dist', 'esm', 'cli', 'main.js'))).toBe(true);
     const { stdout } = await run('npx', ['--offline', 'wazapin-webhooks', '--help'], { cwd: clone, timeout: 60_000 });
     expect(stdout).toMatch(/^Usage: wazapin-webhooks <command> \[options\]/);
-  });
+    // npx's own time limit, and some: on a loaded 2-core machine it has taken over 30 s.
+  }, 90_000);
 });
