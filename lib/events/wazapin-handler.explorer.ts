@@ -41,9 +41,13 @@ interface TypeHandlers {
 
 const NO_HANDLERS: TypeHandlers = { routes: [], handlers: [] };
 
-/** `a` and `b` together: every tenant when either is. */
-function unite(a: ReadonlySet<string> | undefined, b: ReadonlySet<string> | undefined): ReadonlySet<string> | undefined {
-  return a === undefined || b === undefined ? undefined : new Set([...a, ...b]);
+/** Each handler of a type, with the tenants it is limited to (`undefined`: every delivery). */
+type TenantsByHandler = Map<WazapinHandler, ReadonlySet<string> | undefined>;
+
+/** Adds `handler` for `tenants`: with those it had, every tenant when either is. */
+function addRoute(routes: TenantsByHandler, handler: WazapinHandler, tenants: ReadonlySet<string> | undefined): void {
+  const had = routes.get(handler);
+  routes.set(handler, !routes.has(handler) ? tenants : had === undefined || tenants === undefined ? undefined : new Set([...had, ...tenants]));
 }
 
 function typeHandlers(routes: HandlerRoute[]): TypeHandlers {
@@ -120,7 +124,7 @@ export class WazapinHandlerExplorer implements OnModuleInit {
    */
   private index(discovered: readonly DiscoveredHandler[]): void {
     this.modulesSeen = this.modules.size;
-    const typed = new Map<string, Map<WazapinHandler, ReadonlySet<string> | undefined>>();
+    const typed = new Map<string, TenantsByHandler>();
     const all: WazapinHandler[] = [];
     for (const found of discovered) {
       const handler = this.viewOf(found);
@@ -128,18 +132,13 @@ export class WazapinHandlerExplorer implements OnModuleInit {
         continue;
       }
       all.push(handler);
-      for (const declaration of found.declarations) {
-        if (declaration.account !== undefined && declaration.account !== this.options.account) {
-          continue;
-        }
-        const routes = typed.get(declaration.type) ?? new Map<WazapinHandler, ReadonlySet<string> | undefined>();
-        const tenants = declaration.tenant === undefined ? undefined : new Set([declaration.tenant]);
-        routes.set(handler, routes.has(handler) ? unite(routes.get(handler), tenants) : tenants);
+      for (const declaration of found.declarations.filter((declared) => this.runsHere(declared))) {
+        const routes = typed.get(declaration.type) ?? new Map();
+        addRoute(routes, handler, declaration.tenant === undefined ? undefined : new Set([declaration.tenant]));
         typed.set(declaration.type, routes);
       }
     }
-    const toRoutes = (routes: Map<WazapinHandler, ReadonlySet<string> | undefined> | undefined): HandlerRoute[] =>
-      [...(routes ?? [])].map(([handler, tenants]) => ({ handler, tenants }));
+    const toRoutes = (routes: TenantsByHandler | undefined): HandlerRoute[] => [...(routes ?? [])].map(([handler, tenants]) => ({ handler, tenants }));
     const wildcard = typed.get(WAZAPIN_WILDCARD);
     typed.delete(WAZAPIN_WILDCARD);
     this.all = all;
@@ -148,18 +147,23 @@ export class WazapinHandlerExplorer implements OnModuleInit {
     for (const [type, routes] of typed) {
       // A handler of the type and of '*' runs once, for the tenants of either.
       for (const [handler, tenants] of wildcard ?? []) {
-        routes.set(handler, routes.has(handler) ? unite(routes.get(handler), tenants) : tenants);
+        addRoute(routes, handler, tenants);
       }
       this.byType.set(type, typeHandlers(toRoutes(routes)));
     }
     this.tenantLimited = [this.wildcard, ...this.byType.values()].some(({ routes }) => routes.some((route) => route.tenants));
   }
 
+  /** Whether a declaration covers this registration's deliveries: it names no account, or this one. */
+  private runsHere(declaration: WazapinHandlerDeclaration): boolean {
+    return declaration.account === undefined || declaration.account === this.options.account;
+  }
+
   /** The handler as this registration runs it: with the types declared for its account, or `null` when none is. */
   private viewOf(found: DiscoveredHandler): WazapinHandler | null {
     let view = this.views.get(found);
     if (view === undefined) {
-      const declared = found.declarations.filter((declaration) => declaration.account === undefined || declaration.account === this.options.account);
+      const declared = found.declarations.filter((declaration) => this.runsHere(declaration));
       view = declared.length === 0 ? null : { name: found.name, types: [...new Set(declared.map((declaration) => declaration.type))], invoke: found.invoke };
       this.views.set(found, view);
     }
