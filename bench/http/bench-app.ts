@@ -38,6 +38,9 @@ export const BARE_RECEIPT_PATH = '/bare/receipt';
 export { HANDWRITTEN_NATIVE_PATH, HANDWRITTEN_SVIX_PATH } from './handwritten.controller.js';
 /** Route of the module, as registered by default. */
 export const MODULE_PATH = '/webhooks/wazapin';
+/** The tenant the `tenants` registration of the in-memory app knows, and its route. */
+const BENCH_TENANT = 'bench-tenant';
+export const TENANTS_PATH = `/webhooks/tenants/${BENCH_TENANT}`;
 
 const UNRELATED_HANDLER_COUNT = 100;
 const OTHER_CATALOGUED = ['message.new', 'message.sent', 'conversation.updated', 'contact.updated', 'template.status_update'];
@@ -145,7 +148,8 @@ function moduleOptions(setup: ModuleSetup, secret: string, redis: Redis | undefi
 
 /**
  * Starts the benchmark's app on loopback: the bare routes, the hand-written receivers and the
- * module's route side by side, the module set up as `setup` says, as a user would set it up.
+ * module's route side by side, the module set up as `setup` says, as a user would set it up,
+ * and with the in-memory setup a `tenants` registration too.
  * `redisUrl` is needed by the `redis` and `queue` setups.
  */
 export async function startBenchApp(
@@ -157,8 +161,14 @@ export async function startBenchApp(
 ): Promise<INestApplication> {
   // Never connected itself: the store and the queue open connections of their own from it.
   const redis = setup === 'memory' || !redisUrl ? undefined : new Redis(redisUrl, { lazyConnect: true });
+  // Beside it, in the in-memory app, a `tenants` registration whose one tenant signs with the same secret.
+  const tenants = WazapinWebhooksModule.forRoot({
+    name: 'tenants',
+    path: 'webhooks/tenants',
+    tenants: { secrets: (tenant) => (tenant === BENCH_TENANT ? secret : undefined) },
+  });
   @Module({
-    imports: [WazapinWebhooksModule.forRoot(moduleOptions(setup, secret, redis))],
+    imports: [WazapinWebhooksModule.forRoot(moduleOptions(setup, secret, redis)), ...(setup === 'memory' ? [tenants] : [])],
     controllers: [BareController, handwrittenController(secret)],
     providers: handlerProviders(handlers),
   })

@@ -4,7 +4,7 @@ import type { AdapterName } from './bench-app.js';
  * The routes measured on each adapter, in the order of a round (each round starts one further
  * on): the module next to each hand-written receiver it is compared with.
  */
-export const HTTP_TARGETS = ['bareReceipt', 'native', 'module', 'svix', 'moduleRedis', 'module100', 'bare', 'queue'] as const;
+export const HTTP_TARGETS = ['bareReceipt', 'native', 'module', 'svix', 'moduleRedis', 'module100', 'moduleTenants', 'bare', 'queue'] as const;
 export type HttpTargetName = (typeof HTTP_TARGETS)[number];
 /** The targets that need Redis, skipped without it. */
 export const REDIS_TARGETS: readonly HttpTargetName[] = ['moduleRedis', 'queue'];
@@ -57,6 +57,9 @@ export interface HttpRatios {
   readonly bareReceiptOverBare: number;
   /** Module route with 100 unrelated handlers / with one: near 1 means dispatch does not grow. */
   readonly module100OverModule: number;
+  /** A `tenants` registration's route (the tenant's secrets cached) / the module route: what resolving a tenant costs. */
+  readonly tenantsOverModule: number;
+  readonly tenantsOverModuleByCpu: number;
   /** Module with `RedisIdempotencyStore` / with the in-memory store: the target is at least 0.75. Absent without Redis. */
   readonly redisOverMemory?: number;
   readonly redisOverMemoryByCpu?: number;

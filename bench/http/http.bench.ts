@@ -15,6 +15,7 @@ import {
   type HandlerSet,
   MODULE_PATH,
   type ModuleSetup,
+  TENANTS_PATH,
 } from './bench-app.js';
 import {
   HTTP_TARGETS,
@@ -71,6 +72,7 @@ const TARGET_SPECS: Record<HttpTargetName, TargetSpec> = {
   module: { label: 'module route, 1 handler', app: 'one', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
   module100: { label: 'module route, +100 handlers', app: 'hundred', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
   moduleRedis: { label: 'module route, Redis store', app: 'redis', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
+  moduleTenants: { label: 'tenants route, secrets cached', app: 'one', path: TENANTS_PATH, expectBody: RECEIPT, verifies: true },
   queue: { label: 'module route, queue mode', app: 'queue', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
 };
 
@@ -289,6 +291,8 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
       moduleOverBare: paired('module', 'bare'),
       bareReceiptOverBare: paired('bareReceipt', 'bare'),
       module100OverModule: paired('module100', 'module'),
+      tenantsOverModule: paired('moduleTenants', 'module'),
+      tenantsOverModuleByCpu: pairedByCpu('moduleTenants', 'module'),
       ...(withRedis ? { redisOverMemory: paired('moduleRedis', 'module'), redisOverMemoryByCpu: pairedByCpu('moduleRedis', 'module') } : {}),
     },
     queue: withRedis && targets.queue ? summariseQueue(targets.queue, runs.queue, queueRuns) : undefined,
