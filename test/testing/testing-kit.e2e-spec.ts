@@ -216,12 +216,16 @@ describe('createWazapinTestingModule options', () => {
   });
 
   it("waits for background handlers with settled(), so a test can keep the app's dispatch mode", async () => {
+    // Held until the test lets go, so the answers certainly come before the handlers finish.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
     @Injectable()
     class SlowHandler {
       done = 0;
       @OnWazapinEvent('message.new')
       async onMessage() {
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await held;
+        await new Promise((resolve) => setTimeout(resolve, 50));
         this.done++;
       }
     }
@@ -229,6 +233,7 @@ describe('createWazapinTestingModule options', () => {
     try {
       await Promise.all([wazapin.deliver('message.new'), wazapin.deliver('message.new')]);
       expect(wazapin.get(SlowHandler).done).toBe(0);
+      release();
       await wazapin.settled();
       expect(wazapin.get(SlowHandler).done).toBe(2);
     } finally {
