@@ -162,7 +162,12 @@ function resolveTenants(options: WazapinWebhooksModuleOptions, definition: Wazap
   }
   const cacheSeconds = checkNumber('tenants.cacheSeconds', tenants.cacheSeconds, 60, { atLeast: 0 });
   const unknownCacheSeconds = checkNumber('tenants.unknownCacheSeconds', tenants.unknownCacheSeconds, Math.min(10, cacheSeconds), { atLeast: 0 });
-  return Object.freeze({ secrets: tenants.secrets, cacheSeconds, unknownCacheSeconds: Math.min(unknownCacheSeconds, cacheSeconds) });
+  return Object.freeze({
+    secrets: tenants.secrets,
+    cacheSeconds,
+    unknownCacheSeconds: Math.min(unknownCacheSeconds, cacheSeconds),
+    timeoutMs: checkNumber('tenants.timeoutMs', tenants.timeoutMs, 5000, 'positive'),
+  });
 }
 
 /**

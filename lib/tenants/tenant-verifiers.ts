@@ -11,6 +11,7 @@ export interface ResolvedWazapinTenantsOptions {
   readonly secrets: WazapinTenantSecretsResolver;
   readonly cacheSeconds: number;
   readonly unknownCacheSeconds: number;
+  readonly timeoutMs: number;
 }
 
 /** Bounds of the caches: tenants with secrets, and ids answered 404 or 500 (anyone can make those up). */
@@ -39,12 +40,31 @@ function remember<T>(cache: Map<string, Cached<T>>, key: string, entry: Cached<T
   cache.set(key, entry);
 }
 
+/** `work`, or a rejection once `ms` passed; the timer never holds the process open. */
+function within<T>(work: Promise<T>, ms: number, tenant: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer for tenant ${tenant} within ${ms} ms (tenants.timeoutMs)`)), ms);
+    timer.unref();
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 /**
  * The verifier of each tenant of a `tenants` registration, built from the secrets its resolver
  * returns and kept for `cacheSeconds`. Deliveries for a tenant not cached share one resolver
- * call. A tenant the resolver does not know answers 404, one whose secrets do not decode 500
+ * call. A tenant the resolver does not know answers 404, one whose secrets cannot be used 500
  * (logged, naming the tenant), both remembered for `unknownCacheSeconds`; a resolver that
- * throws answers 503 and is asked again by the next delivery.
+ * throws, or does not answer within `timeoutMs`, answers 503 and is asked again by the next
+ * delivery (a call that never settles does not hold the tenant, nor shutdown).
  */
 export class TenantVerifiers {
   private readonly logger = new Logger('WazapinWebhooks');
@@ -82,7 +102,7 @@ export class TenantVerifiers {
   private async resolve(tenant: string): Promise<WebhookVerifier | Refusal> {
     let secrets: unknown;
     try {
-      secrets = await this.options.secrets(tenant);
+      secrets = await within(Promise.resolve().then(() => this.options.secrets(tenant)), this.options.timeoutMs, tenant);
     } catch (error) {
       this.resolverFailures.write((suppressed) =>
         this.logger.error(
@@ -104,20 +124,29 @@ export class TenantVerifiers {
     return outcome;
   }
 
+  /**
+   * A verifier of what the resolver returned: `'unknown'` for nothing (`undefined`, `null`, `''`,
+   * `[]`), `'broken'` (logged) for anything else that is not secrets, such as database rows
+   * where their secret column was meant, or secrets that do not decode.
+   */
   private verifierOf(tenant: string, secrets: unknown): WebhookVerifier | Refusal {
-    if (secrets !== undefined && secrets !== null && typeof secrets !== 'string' && !Array.isArray(secrets)) {
-      this.logger.error(`The tenants.secrets resolver returned ${typeof secrets} for tenant ${tenant}; expected a string, an array of strings or undefined`);
-      return 'broken';
-    }
-    if (splitWebhookSecrets(secrets as string | string[] | undefined).length === 0) {
-      return 'unknown';
-    }
     try {
-      return this.createVerifier(decodeWebhookSecrets(secrets as string | string[]));
+      const list = secrets === undefined || secrets === null ? [] : typeof secrets === 'string' ? [secrets] : Array.isArray(secrets) ? [...(secrets as unknown[])] : undefined;
+      const misfit = list === undefined ? typeof secrets : list.findIndex((secret) => typeof secret !== 'string');
+      if (misfit !== -1) {
+        const what = typeof misfit === 'string' ? `a value of type ${misfit}` : `an array whose item #${misfit + 1} is of type ${typeof list![misfit]}`;
+        return this.broken(tenant, `the tenants.secrets resolver returned ${what}; expected a string, an array of strings, or undefined for an unknown tenant`);
+      }
+      const split = splitWebhookSecrets(list as string[]);
+      // The message of a secret that does not decode names its position, never its value.
+      return split.length === 0 ? 'unknown' : this.createVerifier(decodeWebhookSecrets(split));
     } catch (error) {
-      // The message names the secret's position, never its value.
-      this.logger.error(`The secrets of tenant ${tenant} cannot be used, answering 500: ${errorMessage(error).replace(/^WazapinWebhooksModule: /, '')}`);
-      return 'broken';
+      return this.broken(tenant, errorMessage(error).replace(/^WazapinWebhooksModule: /, ''));
     }
+  }
+
+  private broken(tenant: string, reason: string): Refusal {
+    this.logger.error(`The secrets of tenant ${tenant} cannot be used, answering 500: ${printable(reason)}`);
+    return 'broken';
   }
 }

@@ -32,4 +32,10 @@ export interface WazapinTenantsOptions {
    * database. Default 10 s, and never longer than `cacheSeconds`.
    */
   unknownCacheSeconds?: number;
+  /**
+   * Longest wait for `secrets` to answer; beyond it the delivery is answered 503 (the platform
+   * retries it) and the next delivery asks again, so a lookup that hangs does not hold its
+   * tenant, nor the app's shutdown. Default 5000 ms: well within the sender's 15 s.
+   */
+  timeoutMs?: number;
 }

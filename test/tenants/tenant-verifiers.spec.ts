@@ -12,14 +12,14 @@ function clock() {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
-function verifiers(secrets: WazapinTenantSecretsResolver, time = clock(), cacheSeconds = 60, unknownCacheSeconds = 10) {
+function verifiers(secrets: WazapinTenantSecretsResolver, time = clock(), cacheSeconds = 60, unknownCacheSeconds = 10, timeoutMs = 5000) {
   const calls: string[] = [];
   const resolver: WazapinTenantSecretsResolver = (tenant) => {
     calls.push(tenant);
     return secrets(tenant);
   };
   const cache = new TenantVerifiers(
-    { secrets: resolver, cacheSeconds, unknownCacheSeconds },
+    { secrets: resolver, cacheSeconds, unknownCacheSeconds, timeoutMs },
     (keys) => createWebhookVerifier('native', { keys, toleranceSeconds: 300 }),
     time.now,
   );
@@ -106,14 +106,38 @@ describe('TenantVerifiers', () => {
 
   it('answers 500 for secrets that do not decode or a resolver answer of the wrong kind, logging the tenant but never the secret', async () => {
     logger.lines.length = 0;
-    const { cache } = verifiers((tenant) => (tenant === 'bad' ? 'whsec_!!!not-a-secret!!!' : (42 as unknown as string)));
-    expect(await statusOf(() => cache.verifierFor('bad'))).toBe(500);
-    expect(await statusOf(() => cache.verifierFor('odd'))).toBe(500);
+    const rows = [{ webhook_secret: generateWazapinSecret() }];
+    const throwingIterator = new Proxy([generateWazapinSecret()], {
+      get: (target, key) => (key === Symbol.iterator ? () => { throw new Error('no iterating this'); } : Reflect.get(target, key)),
+    });
+    const answers: Record<string, unknown> = { bad: 'whsec_!!!not-a-secret!!!', odd: 42, rows, mixed: [generateWazapinSecret(), 7], proxy: throwingIterator };
+    const { cache } = verifiers((tenant) => answers[tenant] as string);
+    for (const tenant of Object.keys(answers)) {
+      expect({ tenant, status: await statusOf(() => cache.verifierFor(tenant)) }).toEqual({ tenant, status: 500 });
+    }
     const errors = logger.lines.filter((line) => line.level === 'error').map((line) => line.message);
-    expect(errors).toHaveLength(2);
-    expect(errors[0]).toMatch(/tenant bad/);
-    expect(errors[0]).not.toMatch(/not-a-secret/);
-    expect(errors[1]).toMatch(/tenant odd/);
+    expect(errors).toEqual([
+      expect.stringMatching(/tenant bad .*secret #1 is invalid/),
+      expect.stringMatching(/tenant odd .*a value of type number/),
+      expect.stringMatching(/tenant rows .*an array whose item #1 is of type object/),
+      expect.stringMatching(/tenant mixed .*an array whose item #2 is of type number/),
+      expect.stringMatching(/tenant proxy .*no iterating this/),
+    ]);
+    for (const secret of ['not-a-secret', rows[0].webhook_secret, (answers.mixed as string[])[0], throwingIterator[0]]) {
+      expect(errors.join('\n')).not.toContain(secret);
+    }
+  });
+
+  it('answers 503 to a resolver that does not answer in time, without holding the tenant: the next lookup asks again', async () => {
+    let hang = true;
+    const secret = generateWazapinSecret();
+    const { cache, calls } = verifiers(() => (hang ? new Promise<string>(() => undefined) : secret), clock(), 60, 10, 50);
+
+    expect(await statusOf(() => cache.verifierFor('slow'))).toBe(503);
+    hang = false;
+    expect(await statusOf(() => cache.verifierFor('slow'))).toBe('ok');
+    expect(calls).toEqual(['slow', 'slow']);
+    expect(logger.has('error', /no answer for tenant slow within 50 ms \(tenants\.timeoutMs\)/)).toBe(true);
   });
 
   it('stays bounded under a flood of made-up tenants, dropping the oldest first', async () => {
