@@ -2,8 +2,8 @@ import { VERSION_NEUTRAL } from '@nestjs/common';
 import type { ModulesContainer } from '@nestjs/core';
 import type { WazapinRouteVersion } from '../interfaces/wazapin-webhooks-options.interface.js';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
-import { WAZAPIN_MODULE_DEFINITION, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
-import type { ResolvedWazapinWebhooksOptions, WazapinModuleDefinition } from '../wazapin-webhooks.options.js';
+import { WAZAPIN_MODULE_DEFINITION } from '../wazapin-webhooks.constants.js';
+import type { WazapinModuleDefinition } from '../wazapin-webhooks.options.js';
 
 /** A route parameter's place in a path pattern. */
 const PARAM = ':';
@@ -72,28 +72,4 @@ export function checkWazapinRegistrations(registrations: readonly WazapinModuleD
       }
     }
   });
-}
-
-/**
- * Fails boot when two registrations in `dispatch: 'queue'` share a queue (name and prefix):
- * each one's workers would take the other's deliveries. Called once every registration's
- * options are resolved.
- */
-export function checkWazapinQueues(modules: ModulesContainer): void {
-  const owners = new Map<string, string>();
-  for (const module of modules.values()) {
-    const options = module.providers.get(WAZAPIN_OPTIONS)?.instance as ResolvedWazapinWebhooksOptions | undefined;
-    if (!options?.queue) {
-      continue;
-    }
-    const queue = `${options.queue.prefix ?? ''}\u0000${options.queue.name}`;
-    const owner = owners.get(queue);
-    if (owner !== undefined) {
-      throw new WazapinConfigurationError(
-        `WazapinWebhooksModule: registrations "${owner}" and "${options.account}" both queue to "${options.queue.name}"; ` +
-          'leave queue.name unset (each registration then has its own) or give each its own',
-      );
-    }
-    owners.set(queue, options.account);
-  }
 }

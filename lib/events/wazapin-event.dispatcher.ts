@@ -1,4 +1,5 @@
 import { Injectable, Logger, Inject } from '@nestjs/common';
+import { WAZAPIN_DEFAULT_ACCOUNT } from '../accounts/wazapin-account.js';
 import { errorMessage, errorStack } from '../utils/error-message.js';
 import { printable } from '../utils/printable.js';
 import { WazapinWebhookEvents, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
@@ -9,6 +10,13 @@ import type { WazapinHandler } from './wazapin-handler.interface.js';
 import type { WazapinEvent } from './wazapin-event.interface.js';
 import type { WazapinHandlerFailure } from './wazapin-handler.interface.js';
 import { WazapinHandlerExplorer } from './wazapin-handler.explorer.js';
+
+/** Which account and tenant a delivery came for, in a log line; nothing for the default registration's. */
+function whose({ account, tenant }: WazapinEvent): string {
+  const named = account === WAZAPIN_DEFAULT_ACCOUNT ? [] : [`account ${account}`];
+  const parts = tenant === undefined ? named : [...named, `tenant ${tenant}`];
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}
 
 /** Distinct unhandled event types logged; the set is bounded, since the path names the type. */
 const UNHANDLED_TYPES_LOGGED = 500;
@@ -97,7 +105,7 @@ export class WazapinEventDispatcher {
   private report(failure: WazapinHandlerFailure): void {
     const { error, event, handler } = failure;
     this.logger.error(
-      `Handler ${handler} failed on ${printable(event.type)} delivery ${printable(event.id)}: ${errorMessage(error)}`,
+      `Handler ${handler} failed on ${printable(event.type)} delivery ${printable(event.id)}${whose(event)}: ${errorMessage(error)}`,
       errorStack(error),
     );
     this.events.emit(WazapinWebhookEvents.HandlerFailed, failure);

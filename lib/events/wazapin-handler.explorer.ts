@@ -92,7 +92,7 @@ export class WazapinHandlerExplorer implements OnModuleInit {
     const discovered = this.discover();
     this.index(discovered);
     this.warnAboutUnknownTypes(this.all);
-    this.warnAboutUnknownAccounts(discovered);
+    this.warnAboutUnreachable(discovered);
   }
 
   /** The handlers of an event of this registration: those of its type and the wildcard ones, for its tenant. */
@@ -154,9 +154,15 @@ export class WazapinHandlerExplorer implements OnModuleInit {
     this.tenantLimited = [this.wildcard, ...this.byType.values()].some(({ routes }) => routes.some((route) => route.tenants));
   }
 
-  /** Whether a declaration covers this registration's deliveries: it names no account, or this one. */
+  /**
+   * Whether a declaration covers this registration's deliveries: it names no account, or this
+   * one, and no tenant unless this registration serves tenants.
+   */
   private runsHere(declaration: WazapinHandlerDeclaration): boolean {
-    return declaration.account === undefined || declaration.account === this.options.account;
+    return (
+      (declaration.account === undefined || declaration.account === this.options.account) &&
+      (declaration.tenant === undefined || this.options.tenants !== undefined)
+    );
   }
 
   /** The handler as this registration runs it: with the types declared for its account, or `null` when none is. */
@@ -189,21 +195,31 @@ export class WazapinHandlerExplorer implements OnModuleInit {
   }
 
   /**
-   * A declaration naming an account no registration has never runs: most likely a typo. Said
-   * once for the app, by its first registration.
+   * A declaration that no registration can run is most likely a typo: one naming an account no
+   * registration has, or a tenant where no registration it covers serves tenants. Said once for
+   * the app, by its first registration.
    */
-  private warnAboutUnknownAccounts(discovered: readonly DiscoveredHandler[]): void {
-    const names = wazapinRegistrations(this.modules).map((registration) => registration.name);
+  private warnAboutUnreachable(discovered: readonly DiscoveredHandler[]): void {
+    const registrations = wazapinRegistrations(this.modules);
+    const names = registrations.map((registration) => registration.name);
     if (names[0] !== this.options.account) {
       return;
     }
     for (const handler of discovered) {
-      const unknown = new Set(handler.declarations.map((declaration) => declaration.account).filter((account) => account !== undefined && !names.includes(account)));
-      for (const account of unknown) {
-        this.logger.warn(
-          `@OnWazapinEvent(…, { account: '${account}' }) on ${handler.name} will never run: no WazapinWebhooksModule registration is named ${account} ` +
-            `(the app has ${names.map((name) => `'${name}'`).join(', ')})`,
-        );
+      const said = new Set<string>();
+      for (const { account, tenant } of handler.declarations) {
+        const covered = registrations.filter((registration) => account === undefined || registration.name === account);
+        const reason =
+          covered.length === 0
+            ? `no WazapinWebhooksModule registration is named ${account} (the app has ${names.map((name) => `'${name}'`).join(', ')})`
+            : tenant !== undefined && !covered.some((registration) => registration.tenants)
+              ? `${account === undefined ? 'no registration' : `registration ${account}`} serves tenants`
+              : undefined;
+        const options = [account === undefined ? '' : `account: '${account}'`, tenant === undefined ? '' : `tenant: '${tenant}'`].filter(Boolean).join(', ');
+        if (reason && !said.has(options)) {
+          said.add(options);
+          this.logger.warn(`@OnWazapinEvent(…, { ${options} }) on ${handler.name} will never run: ${reason}`);
+        }
       }
     }
   }

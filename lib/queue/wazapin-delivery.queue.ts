@@ -6,10 +6,10 @@ import {
   ServiceUnavailableException,
   UnprocessableEntityException, Inject } from '@nestjs/common';
 import { ModuleRef, ModulesContainer } from '@nestjs/core';
-import { checkWazapinQueues } from '../accounts/wazapin-registrations.js';
 import type { Queue } from 'bullmq';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { closeRedisClient, createFailFastRedisClient, type FailFastRedis } from '../redis/wazapin-redis-connection.js';
+import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 import { OutageLog } from '../utils/outage-log.js';
 import { printable } from '../utils/printable.js';
 import { ThrottledLog } from '../utils/throttled-log.js';
@@ -22,6 +22,8 @@ import { storedHeaderNames } from './stored-headers.js';
 
 /** Longest wait for Redis while enqueueing, so a delivery gets its 503 well within the sender's timeout. */
 const ENQUEUE_COMMAND_TIMEOUT_MS = 5000;
+/** The prefix BullMQ gives a queue's keys when given none. */
+const BULLMQ_DEFAULT_PREFIX = 'bull';
 /** Why a delivery whose job data JSON cannot hold is refused; the only such data JSON.parse makes. */
 const TOO_DEEP = 'its payload is nested too deeply to serialise';
 
@@ -49,6 +51,8 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
   private redis?: FailFastRedis;
   /** Lower-case names of the request headers a job keeps. */
   private headers: readonly string[] = [];
+  /** Where the queue's keys are in Redis (`<prefix>:<name>`), once its connection is resolved. */
+  private keys?: string;
 
   constructor(
     @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
@@ -61,10 +65,10 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
     if (!options) {
       return;
     }
-    checkWazapinQueues(this.modules);
     this.headers = storedHeaderNames(options.headers, this.options.eventTypeHeader);
     const { Queue } = await loadBullMQ();
     const { connection, prefix } = await resolveQueueConnection(options, this.moduleRef);
+    this.claimQueue(`${prefix ?? BULLMQ_DEFAULT_PREFIX}:${options.name}`);
     // Fails fast while Redis is down: the delivery is answered 503 and the platform retries it.
     this.redis = createFailFastRedisClient(connection, ENQUEUE_COMMAND_TIMEOUT_MS, "dispatch 'queue'");
     this.queue = new Queue<WazapinQueuedDelivery>(options.name, {
@@ -78,6 +82,24 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
       },
     });
     this.queue.on('error', () => undefined);
+  }
+
+  /**
+   * Fails boot when another registration's queue has the same keys: each one's workers would
+   * take the other's deliveries. Registrations start one after another, so the queues that
+   * started before this one have theirs. (Queues on two Redis servers are told apart only by name.)
+   */
+  private claimQueue(keys: string): void {
+    for (const module of this.modules.values()) {
+      const other = module.providers.get(WazapinDeliveryQueue)?.instance as WazapinDeliveryQueue | undefined;
+      if (other && other !== this && other.keys === keys) {
+        throw new WazapinConfigurationError(
+          `WazapinWebhooksModule: registrations "${other.options.account}" and "${this.options.account}" both queue to ${keys} ` +
+            '(prefix:name); leave queue.name unset (each registration then has its own) or give each its own',
+        );
+      }
+    }
+    this.keys = keys;
   }
 
   /**

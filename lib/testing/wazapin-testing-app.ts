@@ -68,8 +68,11 @@ export class WazapinTestingApp {
   }
 
   private async signingSecrets(tenant: string | undefined): Promise<string[]> {
-    if (tenant === undefined || !this.tenantSecrets) {
+    if (!this.tenantSecrets) {
       return [...this.secrets];
+    }
+    if (tenant === undefined) {
+      throw new Error('WazapinTestingApp.deliver: the app serves tenants; name one in options.tenant');
     }
     const secrets = splitWebhookSecrets((await this.tenantSecrets(tenant)) ?? undefined);
     if (secrets.length === 0) {

@@ -34,6 +34,12 @@ class Handlers {
 
   @OnWazapinEvent('template.status_update', { account: 'initech' })
   onTypo() {}
+
+  /** Runs for tenants registrations only: never in an app of named accounts alone. */
+  @OnWazapinEvent('conversation.updated', { tenant: 'north' })
+  onNorth(event: WazapinEvent<'conversation.updated'>) {
+    runs.push(`north ${event.account}/${event.tenant} ${event.id}`);
+  }
 }
 
 const contact = (id: string) => ({ secret: ACME, id, body: { contact_id: 'c1', organization_id: 'org_1' } });
@@ -77,9 +83,13 @@ describe.each(ADAPTERS)('two named registrations sharing one dedupe store, on %s
     const warnings = t.logger.lines.filter((line) => line.level === 'warn' && /account: 'initech'/.test(line.message));
     expect(warnings).toHaveLength(1);
     expect(warnings[0].message).toMatch(/Handlers\.onTypo will never run: no WazapinWebhooksModule registration is named initech \(the app has 'acme', 'globex'\)/);
+    expect(t.logger.lines.filter((line) => line.level === 'warn' && /tenant: 'north'/.test(line.message)).map((line) => line.message)).toEqual([
+      "@OnWazapinEvent(…, { tenant: 'north' }) on Handlers.onNorth will never run: no registration serves tenants",
+    ]);
   });
 });
 
+// Handlers.onNorth, limited to a tenant, runs for neither: its type is in neither endpoint's filter.
 describe('each registration keeps its endpoint subscribed to the types of the handlers that run for it', () => {
   it('creates acme and globex endpoints with their own event types, each with its own API key', async () => {
     const acmeApi = await WazapinEmulator.start({ apiKey: 'key_acme' });
@@ -183,6 +193,7 @@ describe.each(ADAPTERS)('a tenants registration made with forRootAsync, on %s', 
     expect((await post('south', 'msg_partial')).status).toBe(200);
     expect((await post('north', 'msg_partial')).status).toBe(200);
 
+    expect(t.logger.has('error', /Handler TenantHandlers\.fails failed on contact\.updated delivery msg_partial \(tenant north\): downstream unavailable/)).toBe(true);
     expect(runs).toEqual([
       'steady north msg_partial',
       'fails north msg_partial',
@@ -227,6 +238,7 @@ describe('tenants in the testing kit', () => {
       expect((await wazapin.deliver('contact.updated', {}, { tenant: 'customer-42' })).status).toBe(200);
       expect((await wazapin.deliver('contact.updated', {}, { tenant: 'customer-42', secret: generateWazapinSecret() })).status).toBe(401);
       await expect(wazapin.deliver('contact.updated', {}, { tenant: 'nobody' })).rejects.toThrow(/knows no secret of tenant nobody/);
+      await expect(wazapin.deliver('contact.updated')).rejects.toThrow(/the app serves tenants; name one in options.tenant/);
       expect(runs).toEqual([expect.stringMatching(/^contact default\/customer-42 msg_/)]);
     } finally {
       await wazapin.close();
@@ -238,6 +250,7 @@ describeIf(redisMissing)('named registrations and tenants in queue mode, on one 
   let redis: { url: string; close(): Promise<void> };
   let prefix: string;
   let t: TestApp | undefined;
+  let store: RedisIdempotencyStore | undefined;
 
   beforeAll(async () => {
     redis = await useRedis();
@@ -249,12 +262,15 @@ describeIf(redisMissing)('named registrations and tenants in queue mode, on one 
   });
   afterEach(async () => {
     await t?.close();
+    // A store the app was given is the app's to close, as any client it was given.
+    await store?.close();
     t = undefined;
+    store = undefined;
     await deleteKeys(redis.url, prefix);
   });
 
   it("gives each registration a queue of its own and each tenant's delivery a job of its own, sharing one dedupe store", async () => {
-    const store = new RedisIdempotencyStore(redis.url, { keyPrefix: `${prefix}:idempotency:` });
+    store = new RedisIdempotencyStore(redis.url, { keyPrefix: `${prefix}:idempotency:` });
     const tenantSecrets: Record<string, string> = { north: generateWazapinSecret(), south: generateWazapinSecret() };
     const queued = { dispatch: 'queue' as const, idempotency: { store }, queue: { connection: redis.url, prefix } };
     t = await startTestApp('express', {
@@ -297,17 +313,21 @@ describeIf(redisMissing)('named registrations and tenants in queue mode, on one 
     }
   });
 
-  it('fails boot when two registrations would share a queue', async () => {
-    const queue = { connection: redis.url, prefix, name: 'shared' };
+  it.each([
+    ['the same name and prefix', { prefix: 'tenant-app' }, { prefix: 'tenant-app' }, 'tenant-app:shared'],
+    // BullMQ's own default prefix, spelled out on one side only: still one queue.
+    ['the same name, one giving BullMQ the prefix it defaults to', { prefix: 'bull' }, {}, 'bull:shared'],
+  ])('fails boot when two registrations would share a queue: %s', async (_case, acmeQueue, globexQueue, keys) => {
+    const queue = (settings: { prefix?: string }) => ({ connection: redis.url, name: 'shared', ...settings });
     @Module({
       imports: [
-        WazapinWebhooksModule.forRoot({ name: 'acme', path: 'webhooks/acme', secrets: ACME, dispatch: 'queue', queue }),
-        WazapinWebhooksModule.forRoot({ name: 'globex', path: 'webhooks/globex', secrets: GLOBEX, dispatch: 'queue', queue }),
+        WazapinWebhooksModule.forRoot({ name: 'acme', path: 'webhooks/acme', secrets: ACME, dispatch: 'queue', queue: queue(acmeQueue) }),
+        WazapinWebhooksModule.forRoot({ name: 'globex', path: 'webhooks/globex', secrets: GLOBEX, dispatch: 'queue', queue: queue(globexQueue) }),
       ],
     })
     class SharedQueueModule {}
     const app = await NestFactory.create(SharedQueueModule, { logger: false, abortOnError: false });
-    await expect(app.init()).rejects.toThrow(/registrations "acme" and "globex" both queue to "shared"/);
+    await expect(app.init()).rejects.toThrow(`registrations "acme" and "globex" both queue to ${keys} (prefix:name)`);
     await app.close();
   });
 });
