@@ -20,6 +20,25 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
+/** What an HTTP header value may hold here: visible ASCII and spaces, no line break to split it. */
+const HEADER_SAFE = /^[\x20-\x7e]*$/;
+
+/**
+ * An option sent in a header (`apiKey`, `organizationSlug`): a string of visible ASCII, or unset.
+ * The message never quotes it: it may be a credential.
+ */
+function headerValue(name: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (typeof value !== 'string' || !HEADER_SAFE.test(value)) {
+    throw new WazapinConfigurationError(
+      `WazapinWebhooksModule: api.${name} must be a string of visible ASCII characters (no line breaks or control characters), got ${typeof value === 'string' ? 'a string with other characters' : `a ${typeof value}`}`,
+    );
+  }
+  return nonEmpty(value);
+}
+
 /**
  * Hosts plain http may go to: the machine itself (the emulator, a local proxy). Not `*.localhost`,
  * which a resolver may look up in DNS.
@@ -53,9 +72,9 @@ export function resolveWazapinApiSettings(options: WazapinApiOptions = {}): Waza
   const baseUrl = nonEmpty(options.baseUrl) ?? WAZAPIN_API_BASE_URL;
   checkBaseUrl(baseUrl);
   return {
-    apiKey: nonEmpty(options.apiKey),
+    apiKey: headerValue('apiKey', options.apiKey),
     baseUrl: baseUrl.replace(/\/+$/, ''),
-    organizationSlug: nonEmpty(options.organizationSlug),
+    organizationSlug: headerValue('organizationSlug', options.organizationSlug),
     timeoutMs: checkNumber('api.timeoutMs', options.timeoutMs, 10_000, { atLeast: 1 }),
     retries: Math.floor(checkNumber('api.retries', options.retries, 3, { atLeast: 0 })),
     retryDelayMs: checkNumber('api.retryDelayMs', options.retryDelayMs, 250, { atLeast: 0 }),

@@ -64,6 +64,27 @@ describe('api configuration', () => {
     }
   });
 
+  it('refuses an API key or organization that could not be a header value, without quoting it (found by an outside attack)', () => {
+    const client = new WazapinWebhooksApiService({ apiKey: 'wzp_key' });
+    const attempts: [() => unknown, RegExp][] = [
+      [() => new WazapinWebhooksApiService({ apiKey: 'wzp_secret\r\nX-Injected: 1' }), /api\.apiKey must be a string of visible ASCII characters .*got a string with other characters/],
+      [() => client.withOptions({ apiKey: 'wzp_secret\nX: 1' }), /api\.apiKey must be a string of visible ASCII/],
+      [() => client.withOptions({ apiKey: 'wzp_key', organizationSlug: 'acme\u0000' }), /api\.organizationSlug must be a string of visible ASCII/],
+      [() => new WazapinWebhooksApiService({ apiKey: 'wzp_key', organizationSlug: 42 as unknown as string }), /api\.organizationSlug .*got a number/],
+    ];
+    for (const [attempt, message] of attempts) {
+      let error: unknown;
+      try {
+        attempt();
+      } catch (thrown) {
+        error = thrown;
+      }
+      expect(error).toBeInstanceOf(WazapinConfigurationError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toMatch(/wzp_secret|acme/);
+    }
+  });
+
   it('refuses a plain http base URL unless it is loopback: the API key would cross the network in clear text', () => {
     for (const baseUrl of ['http://api.example.com', 'http://10.0.0.1:8080', 'http://localhost.example.com', 'http://127.0.0.1.nip.io', 'http://api.localhost']) {
       expect(() => new WazapinWebhooksApiService({ apiKey: 'wzp_key', baseUrl })).toThrow(/api\.baseUrl must be https/);
