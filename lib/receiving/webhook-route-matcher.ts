@@ -61,7 +61,8 @@ export function webhookRouteMatcher(settings: WebhookRouteSettings): (requestPat
     }),
   );
   return (requestPath) => {
-    const given = segments(requestPath);
+    // An empty segment inside the path (`//`) is no route's; a trailing slash is allowed.
+    const given = requestPath.replace(/^\//, '').replace(/\/$/, '').split('/');
     const parts = given.map((segment) => segment.toLowerCase());
     const pattern = patterns.find(
       (candidate) => candidate.length === parts.length && candidate.every((segment, index) => segment.startsWith(':') || segment === parts[index]),

@@ -16,7 +16,7 @@ describe('webhookRouteMatcher', () => {
 
   it("does not match the app's routes that merely end like it or start like it", () => {
     const matches = matcher({});
-    for (const path of ['/admin/webhooks/wazapin', '/admin/webhooks/wazapin/config', '/webhooks/wazapin/a/b', '/webhooks', '/webhooks/wazapinx']) {
+    for (const path of ['/admin/webhooks/wazapin', '/admin/webhooks/wazapin/config', '/webhooks/wazapin/a/b', '/webhooks', '/webhooks/wazapinx', '/webhooks//wazapin', '//webhooks/wazapin']) {
       expect({ path, matches: matches(path) }).toEqual({ path, matches: false });
     }
   });
