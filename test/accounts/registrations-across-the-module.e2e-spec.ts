@@ -226,6 +226,35 @@ describe.each(ADAPTERS)('a tenants registration made with forRootAsync, on %s', 
   });
 });
 
+describe.each(ADAPTERS)('a tenants resolver that never answers, on %s', (adapter) => {
+  it('answers 503 once timeoutMs passed, asks again on the next delivery, and does not hold shutdown (found by an outside attack)', async () => {
+    const secret = generateWazapinSecret();
+    let hang = true;
+    const calls: string[] = [];
+    const t = await startTestApp(adapter, {
+      imports: [
+        WazapinWebhooksModule.forRoot({
+          path: 'webhooks/saas',
+          dispatch: 'inline',
+          tenants: { secrets: (tenant) => (calls.push(tenant), hang ? new Promise<string>(() => undefined) : secret), timeoutMs: 300 },
+        }),
+      ],
+      providers: [Handlers],
+    });
+    const post = () => t.deliver({ secret, body: { contact_id: 'c1', organization_id: 'org_1' } }, '/webhooks/saas/stuck/contact.updated');
+    const pending = post();
+    const stuck = await post();
+    hang = false;
+    const recovered = await post();
+
+    expect([(await pending).status, stuck.status, recovered.status]).toEqual([503, 503, 200]);
+    expect(calls).toEqual(['stuck', 'stuck']);
+    const closing = Date.now();
+    await t.close();
+    expect(Date.now() - closing).toBeLessThan(3000);
+  });
+});
+
 describe('tenants in the testing kit', () => {
   it("delivers for a tenant, signed with the secret the app's resolver gives it", async () => {
     const secrets: Record<string, string> = { 'customer-42': generateWazapinSecret() };
