@@ -45,35 +45,6 @@ function record(handler: string, event: WazapinEvent): void {
   runs.push({ handler, account: event.account, tenant: event.tenant, id: event.id });
 }
 
-@Injectable()
-class AccountHandlers {
-  @OnWazapinEvent('message.new', { account: 'acme' })
-  acmeOnly(event: WazapinEvent<'message.new'>) {
-    record('acmeOnly', event);
-  }
-
-  @OnWazapinEvent('message.new', { account: 'globex' })
-  globexOnly(event: WazapinEvent<'message.new'>) {
-    record('globexOnly', event);
-  }
-
-  @OnWazapinEvent('message.new', { account: 'saas' })
-  saasOnly(event: WazapinEvent<'message.new'>) {
-    record('saasOnly', event);
-  }
-
-  @OnWazapinEvent('message.new', { tenant: 'customer-42' })
-  customer42Only(event: WazapinEvent<'message.new'>) {
-    record('customer42Only', event);
-  }
-
-  @OnWazapinEvent('message.new')
-  everyAccount(event: WazapinEvent<'message.new'>) {
-    record('everyAccount', event);
-    events.push(event);
-  }
-}
-
 /** The handlers of an app with acme and globex only, so that none names an account the app lacks. */
 @Injectable()
 class AcmeGlobexHandlers {
@@ -91,6 +62,20 @@ class AcmeGlobexHandlers {
   everyAccount(event: WazapinEvent<'message.new'>) {
     record('everyAccount', event);
     events.push(event);
+  }
+}
+
+/** Those, and the handlers of the tenants registration: inherited handlers are the subclass's. */
+@Injectable()
+class AccountHandlers extends AcmeGlobexHandlers {
+  @OnWazapinEvent('message.new', { account: 'saas' })
+  saasOnly(event: WazapinEvent<'message.new'>) {
+    record('saasOnly', event);
+  }
+
+  @OnWazapinEvent('message.new', { tenant: 'customer-42' })
+  customer42Only(event: WazapinEvent<'message.new'>) {
+    record('customer42Only', event);
   }
 }
 
