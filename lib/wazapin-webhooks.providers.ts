@@ -1,4 +1,4 @@
-import { type FactoryProvider, Logger, type Provider } from '@nestjs/common';
+import type { FactoryProvider, Provider } from '@nestjs/common';
 import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
 import { checkWazapinRegistrations, wazapinRegistrations } from './accounts/wazapin-registrations.js';
@@ -15,6 +15,7 @@ import { WazapinDeliveryWorker } from './queue/wazapin-delivery.worker.js';
 import { HandlerLedger } from './receiving/handler-ledger.js';
 import { createWebhookVerifier } from './signature/create-webhook-verifier.js';
 import type { WebhookVerifier } from './signature/webhook-verifier.interface.js';
+import { warnAboutShortFastifyParams } from './tenants/fastify-param-length.js';
 import { TenantVerifiers } from './tenants/tenant-verifiers.js';
 import {
   WAZAPIN_DISPATCHER,
@@ -49,27 +50,6 @@ export const verifierProvider: FactoryProvider<WebhookVerifier> = {
   inject: [WAZAPIN_OPTIONS],
   useFactory: (options: ResolvedWazapinWebhooksOptions) => createWebhookVerifier(options.verifier, options),
 };
-
-/** The longest tenant id, and the longest route parameter Fastify takes unless told otherwise. */
-const MAX_TENANT_ID_LENGTH = 128;
-const FASTIFY_DEFAULT_MAX_PARAM_LENGTH = 100;
-
-/** Fastify answers 414 to a route parameter longer than its `maxParamLength`, before any route runs. */
-function warnAboutShortFastifyParams(adapterHost: HttpAdapterHost | undefined, account: string): void {
-  const adapter = adapterHost?.httpAdapter;
-  if (adapter?.getType() !== 'fastify') {
-    return;
-  }
-  const config = adapter.getInstance<{ initialConfig?: { maxParamLength?: number; routerOptions?: { maxParamLength?: number } } }>().initialConfig;
-  // Fastify 5 takes it in routerOptions (the top-level option is deprecated); 0 means the default.
-  const maxParamLength = config?.routerOptions?.maxParamLength || config?.maxParamLength || FASTIFY_DEFAULT_MAX_PARAM_LENGTH;
-  if (maxParamLength < MAX_TENANT_ID_LENGTH) {
-    new Logger('WazapinWebhooks').warn(
-      `Registration "${account}" takes tenant ids of up to ${MAX_TENANT_ID_LENGTH} characters, but Fastify answers 414 to route parameters ` +
-        `longer than ${maxParamLength}: create the app with new FastifyAdapter({ routerOptions: { maxParamLength: ${MAX_TENANT_ID_LENGTH} } })`,
-    );
-  }
-}
 
 /**
  * The verifier of each tenant, with `tenants` only. One is made at startup, so a verifier that
