@@ -1,8 +1,11 @@
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
+  getWazapinApiToken,
   InMemoryIdempotencyStore,
   OnWazapinEvent,
+  WazapinConfigurationError,
+  WazapinWebhooksApiService,
   WazapinWebhooksModule,
   type IdempotencyStore,
   type WazapinEvent,
@@ -77,6 +80,14 @@ describe.each(ADAPTERS)('two named registrations sharing one dedupe store, on %s
     await t.deliver(message('m3', GLOBEX), '/webhooks/globex/message.sent');
 
     expect(runs).toEqual(['message acme message.new m1', 'message globex message.sent m3']);
+  });
+
+  it("injects a named registration's client by its name, and one without api options fails on its first call, saying why", async () => {
+    const globex = t.app.get<WazapinWebhooksApiService>(getWazapinApiToken('globex'));
+    expect(globex).toBeInstanceOf(WazapinWebhooksApiService);
+    expect(globex).not.toBe(t.app.get(getWazapinApiToken('acme')));
+    await expect(globex.getSettings()).rejects.toThrow(WazapinConfigurationError);
+    await expect(globex.getSettings()).rejects.toThrow(/needs an API key: set the module option `api\.apiKey`/);
   });
 
   it('warns once, at startup, about a handler limited to an account no registration has', () => {
