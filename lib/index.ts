@@ -71,6 +71,7 @@ export { ListWazapinDeliveriesQueryDto } from './api/dto/list-deliveries-query.d
 export { RetryWazapinDeliveryDto } from './api/dto/retry-delivery.dto.js';
 export { SyncWazapinEndpointDto } from './api/dto/sync-endpoint.dto.js';
 export type { WazapinEndpoint, WazapinWebhookSettings } from './api/interfaces/wazapin-endpoint.interface.js';
+export type { WazapinMessage } from './api/interfaces/wazapin-message.interface.js';
 export type {
   WazapinDelivery,
   WazapinDeliveryRetry,

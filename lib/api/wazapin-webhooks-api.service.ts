@@ -14,6 +14,7 @@ import { type WazapinApiRequest, WazapinHttpClient } from './http/wazapin-http.c
 import type { WazapinApiAccount, WazapinApiOptions } from './interfaces/wazapin-api-options.interface.js';
 import type { WazapinDelivery, WazapinDeliveryRetry, WazapinTestDelivery } from './interfaces/wazapin-delivery.interface.js';
 import type { WazapinEndpoint, WazapinWebhookSettings } from './interfaces/wazapin-endpoint.interface.js';
+import type { WazapinMessage } from './interfaces/wazapin-message.interface.js';
 import type { WazapinPage } from './interfaces/wazapin-page.interface.js';
 import type { WazapinEndpointSyncResult } from './interfaces/wazapin-endpoint-sync-result.interface.js';
 import { readObject, readPage, readResource, readRotation, UnexpectedAnswerError, unwrapData } from './wazapin-api-response.js';
@@ -24,6 +25,7 @@ import { WazapinValidationError } from './wazapin-validation.error.js';
 
 const ENDPOINTS = `${WAZAPIN_WEBHOOKS_API_PATH}/endpoints`;
 const DELIVERIES = `${WAZAPIN_WEBHOOKS_API_PATH}/deliveries`;
+const MESSAGES = '/v1/messages';
 
 /**
  * A plain token: 1 to 255 unreserved URL characters (and `:`), at least one a letter or digit.
@@ -55,8 +57,9 @@ function sameUrl(a: string, b: string): boolean {
 /**
  * Manages the organization's webhook endpoints through the Wazapin API: create, update,
  * delete, rotate secrets, send tests, list and retry deliveries, and keep this app's endpoint
- * in step with its handlers. Every input is validated before anything is sent; failures throw
- * {@link WazapinApiError} or {@link WazapinValidationError}.
+ * in step with its handlers; and reads the content of the messages events name (`getMessage`).
+ * Every input is validated before anything is sent; failures throw {@link WazapinApiError} or
+ * {@link WazapinValidationError}.
  *
  * Inject it from `WazapinWebhooksModule` (configured by the module's `api` option; a named
  * registration's with `@InjectWazapinApi(name)`), or make one outside Nest with
@@ -221,6 +224,24 @@ export class WazapinWebhooksApiService {
     return this.call({ method: 'POST', path: `${DELIVERIES}/${id}/retry`, body }, (answer) =>
       answer === undefined ? { message_id: messageId } : readObject<WazapinDeliveryRetry>(answer, 'a retry'),
     );
+  }
+
+  /**
+   * The content of a WhatsApp message: what a `message.new` or `message.sent` event's
+   * `message_id` names (its text, media, direction). A message the API does not know throws a
+   * {@link WazapinApiError} with status 404.
+   *
+   * @example
+   * ```ts
+   * @OnWazapinEvent('message.new')
+   * async onMessage(event: WazapinEvent<'message.new'>) {
+   *   const { text } = await this.api.getMessage(event.payload.message_id);
+   * }
+   * ```
+   */
+  async getMessage(messageId: string): Promise<WazapinMessage> {
+    const id = pathId('getMessage', 'messageId', messageId);
+    return this.call({ method: 'GET', path: `${MESSAGES}/${id}` }, (answer) => readResource<WazapinMessage>(answer, 'a message'));
   }
 
   /**

@@ -68,6 +68,7 @@ const ENTRIES = [
       'WazapinIdempotencyOptions',
       'WazapinKeepJobs',
       'WazapinKnownEventType',
+      'WazapinMessage',
       'WazapinMessageNewPayload',
       'WazapinMessageSentPayload',
       'WazapinMessageStatus',

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { OnWazapinEvent, type WazapinEventType } from '../../lib/index.js';
 import { BackgroundDispatcher } from '../../lib/dispatch/background.dispatcher.js';
 import { WAZAPIN_DISPATCHER } from '../../lib/wazapin-webhooks.constants.js';
-import { deliverWazapinEvent, generateWazapinSecret, WazapinEmulator } from '../../lib/testing/index.js';
+import { deliverWazapinEvent, generateWazapinSecret, sampleWazapinPayload, WazapinEmulator } from '../../lib/testing/index.js';
 
 /**
  * What the README's examples run in, as the README describes their setting: the environment
@@ -22,6 +22,8 @@ export async function prepareEnvironment(): Promise<WazapinEmulator> {
   process.env.ACME_WEBHOOK_SECRET ??= generateWazapinSecret();
   process.env.GLOBEX_WEBHOOK_SECRET ??= generateWazapinSecret();
   const emulator = await WazapinEmulator.start({ retryScale: 0.00001 });
+  // The message.new the README's getMessage example reads, as the platform's own example names it.
+  emulator.publish('message.new', sampleWazapinPayload('message.new', { message_id: '9f1fd66d-c37a-4b50-a8c2-b4dca523f9c8' }), { message: { text: 'Halo' } });
   process.env.ACME_API_KEY = emulator.apiKey;
   process.env.WAZAPIN_API_KEY = emulator.apiKey;
   process.env.WAZAPIN_API_BASE_URL = emulator.baseUrl;

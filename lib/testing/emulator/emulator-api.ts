@@ -17,6 +17,8 @@ import { sampleWazapinPayload } from '../sample-wazapin-payload.js';
 import type { WazapinEmulatorPagination, WazapinEmulatorRequest, WazapinRequestFailure } from './wazapin-emulator-options.interface.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Where the API serves messages' content, beside the webhooks settings. */
+const MESSAGES_PATH = '/v1/messages';
 const MAX_PAGE_SIZE = 250;
 
 /** An API fault armed by the emulator's `failNext/delayNext/dropNextRequests`. */
@@ -45,7 +47,7 @@ interface ApiResult {
 type Params = { id: string; body: unknown; query: URLSearchParams };
 type Operation = (params: Params) => ApiResult;
 
-/** The eight operations of the Wazapin webhooks API, over the emulator's state. */
+/** The eight operations of the Wazapin webhooks API, and reading a message's content, over the emulator's state. */
 export class EmulatorApi {
   readonly requests: WazapinEmulatorRequest[] = [];
   readonly faults = new FaultQueue<RequestFault>();
@@ -150,6 +152,9 @@ export class EmulatorApi {
   }
 
   private route(method: string, url: URL, body: unknown): ApiResult {
+    if (url.pathname.startsWith(`${MESSAGES_PATH}/`)) {
+      return this.getMessage(method, url.pathname.slice(MESSAGES_PATH.length + 1));
+    }
     if (url.pathname !== WAZAPIN_WEBHOOKS_API_PATH && !url.pathname.startsWith(`${WAZAPIN_WEBHOOKS_API_PATH}/`)) {
       throw new EmulatorHttpError(404, 'not_found', 'No such route');
     }
@@ -165,6 +170,21 @@ export class EmulatorApi {
         : new EmulatorHttpError(404, 'not_found', 'No such route');
     }
     return operation({ id, body, query: url.searchParams });
+  }
+
+  /** `GET /v1/messages/{id}`: a message a published `message.new` or `message.sent` named. */
+  private getMessage(method: string, segment: string): ApiResult {
+    if (segment === '' || segment.includes('/')) {
+      throw new EmulatorHttpError(404, 'not_found', 'No such route');
+    }
+    if (method !== 'GET') {
+      throw new EmulatorHttpError(405, 'method_not_allowed', `${method} is not allowed here`);
+    }
+    const message = this.state.chatMessage(decodeSegment(segment));
+    if (!message) {
+      throw new EmulatorHttpError(404, 'not_found', 'No such message');
+    }
+    return { status: 200, body: { data: message } };
   }
 
   private getSettings(): ApiResult {

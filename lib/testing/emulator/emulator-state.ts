@@ -1,3 +1,4 @@
+import type { WazapinMessage } from '../../api/interfaces/wazapin-message.interface.js';
 import type { CreateWazapinEndpointDto } from '../../api/dto/create-endpoint.dto.js';
 import type { UpdateWazapinEndpointDto } from '../../api/dto/update-endpoint.dto.js';
 import type { WazapinDelivery, WazapinDeliveryTrigger } from '../../api/interfaces/wazapin-delivery.interface.js';
@@ -37,6 +38,8 @@ export interface EmulatorMessage {
 export class EmulatorState {
   private readonly endpoints = new Map<string, EmulatorEndpoint>();
   private readonly messages = new Map<string, EmulatorMessage>();
+  /** The WhatsApp messages that published message events named, by their `message_id`. */
+  private readonly chatMessages = new Map<string, WazapinMessage>();
   /** Newest first, as the API lists them. */
   private readonly attempts: WazapinDelivery[] = [];
 
@@ -112,6 +115,14 @@ export class EmulatorState {
 
   message(id: string): EmulatorMessage | undefined {
     return this.messages.get(id);
+  }
+
+  addChatMessage(message: WazapinMessage): void {
+    this.chatMessages.set(message.id, message);
+  }
+
+  chatMessage(id: string): WazapinMessage | undefined {
+    return this.chatMessages.get(id);
   }
 
   /** Records an attempt that is starting; the caller completes the returned record. */

@@ -1,3 +1,4 @@
+import type { WazapinMessage } from '../../api/interfaces/wazapin-message.interface.js';
 /**
  * Shape of list pages: `next_cursor` (Wazapin), `iterator`/`done` (Svix), or a page nested in `{ data }`.
  *
@@ -79,6 +80,12 @@ export interface WazapinPublishOptions {
   body?: 'flat' | 'envelope';
   /** Delivery id (`svix-id`). Default: a fresh `msg_...`. */
   id?: string;
+  /**
+   * For a `message.new` or `message.sent` with a `message_id`: fields of the message that
+   * `GET /v1/messages/{message_id}` then serves (`text`, `media`, …), over those the payload gives
+   * (`id`, `conversation_id`, `direction`, `msg_type`) and a `created_at` of now.
+   */
+  message?: Omit<Partial<WazapinMessage>, 'id'>;
 }
 
 /**

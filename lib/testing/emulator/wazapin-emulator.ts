@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WazapinDelivery } from '../../api/interfaces/wazapin-delivery.interface.js';
 import type { WazapinEndpoint } from '../../api/interfaces/wazapin-endpoint.interface.js';
+import type { WazapinMessage } from '../../api/interfaces/wazapin-message.interface.js';
 import { WAZAPIN_EVENT_TYPES } from '../../events/wazapin-event-type.js';
 import { WAZAPIN_WEBHOOKS_API_PATH } from '../../api/wazapin-api.constants.js';
 import { EmulatorApi } from './emulator-api.js';
@@ -114,9 +115,15 @@ export class WazapinEmulator {
   /**
    * Publishes an event, as if it happened on the platform: a signed delivery to every enabled
    * endpoint whose filter lets `eventType` through, retried on the schedule until it succeeds.
-   * Returns at once; await {@link settled} to wait for the deliveries.
+   * A `message.new` or `message.sent` also makes its message readable at
+   * `GET /v1/messages/{message_id}` (see `options.message`). Returns at once; await
+   * {@link settled} to wait for the deliveries.
    */
   publish(eventType: string, payload: object, options: WazapinPublishOptions = {}): WazapinPublishResult {
+    const chatMessage = publishedMessage(eventType, payload, options.message);
+    if (chatMessage) {
+      this.state.addChatMessage(chatMessage);
+    }
     const endpointIds = this.state.subscribers(eventType).map((endpoint) => endpoint.id);
     const message = this.deliverer.publish(eventType, payload, endpointIds, options.body ?? this.options.body, options.id);
     return { messageId: message.id, endpointIds };
@@ -209,4 +216,25 @@ export class WazapinEmulator {
       this.server.closeAllConnections();
     });
   }
+}
+
+/** The events whose message `GET /v1/messages/{id}` serves. */
+const MESSAGE_EVENTS = new Set(['message.new', 'message.sent']);
+
+/** The message a published message event names, with the fields given over those of its payload. */
+function publishedMessage(eventType: string, payload: object, fields: WazapinPublishOptions['message']): WazapinMessage | undefined {
+  const fieldsOf = payload as Record<string, unknown>;
+  const id = fieldsOf.message_id;
+  if (!MESSAGE_EVENTS.has(eventType) || typeof id !== 'string' || id === '') {
+    return undefined;
+  }
+  const text = (name: string) => (typeof fieldsOf[name] === 'string' ? (fieldsOf[name] as string) : undefined);
+  return {
+    conversation_id: text('conversation_id'),
+    direction: text('direction'),
+    msg_type: text('msg_type'),
+    created_at: new Date().toISOString(),
+    ...fields,
+    id,
+  };
 }
