@@ -21,7 +21,7 @@ export type { WazapinTenantSecretsResolver, WazapinTenantsOptions } from './tena
 // Handlers and the events they receive
 export { OnWazapinEvent } from './events/on-wazapin-event.decorator.js';
 export type { WazapinHandledEvent, WazapinHandlerDecorator, WazapinHandlerOptions } from './events/on-wazapin-event.decorator.js';
-export type { WazapinEvent, WazapinEventPayload, WazapinEventTypeSource } from './events/wazapin-event.interface.js';
+export type { WazapinEvent, WazapinEventPayload, WazapinEventTypeSource, WazapinMessageEventMethods } from './events/wazapin-event.interface.js';
 export { WAZAPIN_EVENT_TYPES } from './events/wazapin-event-type.js';
 export type { WazapinEventType, WazapinKnownEventType } from './events/wazapin-event-type.js';
 export type {

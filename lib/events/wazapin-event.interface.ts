@@ -1,3 +1,4 @@
+import type { WazapinMessage } from '../api/interfaces/wazapin-message.interface.js';
 import type { WazapinEventPayloadMap } from './wazapin-event-payloads.interface.js';
 import type { WazapinEventType } from './wazapin-event-type.js';
 
@@ -43,8 +44,24 @@ interface WazapinEventOfType<T extends WazapinEventType> {
 }
 
 /**
+ * What a `message.new` or `message.sent` event has beyond its data: the content of the message
+ * it names (the event carries metadata only).
+ *
+ * @publicApi
+ */
+export interface WazapinMessageEventMethods {
+  /**
+   * The message `payload.message_id` names, read with `getMessage` by the registration's
+   * `WazapinWebhooksApiService`: it needs the registration's `api` options, and fails as
+   * `getMessage` does (a `WazapinApiError`, a `WazapinConfigurationError` without an API key).
+   */
+  fetchMessage(): Promise<WazapinMessage>;
+}
+
+/**
  * One verified, deduplicated delivery, as handed to `@OnWazapinEvent` handlers. For a union of
- * types it is a union of events, so checking `event.type` narrows `event.payload`:
+ * types it is a union of events, so checking `event.type` narrows `event.payload` (and gives a
+ * `message.new` or `message.sent` its `fetchMessage()`):
  *
  * ```ts
  * onCrmChange(event: WazapinEvent<'contact.updated' | 'conversation.updated'>) {
@@ -54,4 +71,6 @@ interface WazapinEventOfType<T extends WazapinEventType> {
  *
  * @publicApi
  */
-export type WazapinEvent<T extends WazapinEventType = WazapinEventType> = T extends WazapinEventType ? WazapinEventOfType<T> : never;
+export type WazapinEvent<T extends WazapinEventType = WazapinEventType> = T extends WazapinEventType
+  ? WazapinEventOfType<T> & (T extends 'message.new' | 'message.sent' ? WazapinMessageEventMethods : unknown)
+  : never;

@@ -1,6 +1,8 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, Inject } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Job, Worker } from 'bullmq';
+import { WazapinWebhooksApiService } from '../api/wazapin-webhooks-api.service.js';
+import { withFetchMessage } from '../events/message-fetch.js';
 import { WazapinEventEmitter } from '../events/wazapin-event-emitter.js';
 import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from '../events/wazapin-handler.explorer.js';
@@ -42,6 +44,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     private readonly explorer: WazapinHandlerExplorer,
     private readonly moduleRef: ModuleRef,
     private readonly events: WazapinEventEmitter,
+    private readonly api: WazapinWebhooksApiService,
   ) {}
 
   /** Starts once every handler is discovered. */
@@ -108,7 +111,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   }
 
   private async runHandlers(job: Job<WazapinQueuedDelivery>): Promise<void> {
-    const event = fromQueuedDelivery(job.data, this.options.account);
+    const event = withFetchMessage(fromQueuedDelivery(job.data, this.options.account), this.api);
     const handled = new Set(job.data.handled);
     const failures = await this.dispatcher.dispatch(event, handled);
     if (failures.length === 0) {

@@ -1,5 +1,7 @@
 import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
 import type { WazapinDispatcher } from '../dispatch/wazapin-dispatcher.interface.js';
+import { WazapinWebhooksApiService } from '../api/wazapin-webhooks-api.service.js';
+import { withFetchMessage } from '../events/message-fetch.js';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { WAZAPIN_DISPATCHER, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
@@ -43,6 +45,7 @@ export class WazapinWebhookReceiver {
     @Inject(WAZAPIN_OPTIONS) options: ResolvedWazapinWebhooksOptions,
     private readonly claims: DeliveryClaims,
     @Inject(WAZAPIN_DISPATCHER) private readonly dispatcher: WazapinDispatcher,
+    private readonly api: WazapinWebhooksApiService,
   ) {
     this.eventTypeHeader = options.eventTypeHeader;
     this.account = options.account;
@@ -58,7 +61,7 @@ export class WazapinWebhookReceiver {
     if (resolved.source === 'shape') {
       this.warnGuessed(resolved.type);
     }
-    const event: WazapinEvent = {
+    const event = withFetchMessage<WazapinEvent>({
       id: delivery.id,
       type: resolved.type,
       typeSource: resolved.source,
@@ -68,7 +71,7 @@ export class WazapinWebhookReceiver {
       headers: delivery.headers,
       account: this.account,
       tenant: delivery.tenant,
-    };
+    }, this.api);
     const namespace = delivery.tenant === undefined ? this.namespace : dedupeNamespace(this.account, delivery.tenant);
     const claim = await this.claims.claim(dedupeKeys(delivery.id, resolved.type, resolved.payload, namespace));
     if (claim === 'done') {

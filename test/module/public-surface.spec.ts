@@ -69,6 +69,7 @@ const ENTRIES = [
       'WazapinKeepJobs',
       'WazapinKnownEventType',
       'WazapinMessage',
+      'WazapinMessageEventMethods',
       'WazapinMessageNewPayload',
       'WazapinMessageSentPayload',
       'WazapinMessageStatus',

@@ -25,6 +25,14 @@ export class TypedHandlers {
     await Promise.resolve(event.payload.status);
   }
 
+  @OnWazapinEvent(['message.new', 'message.status_update'])
+  async content(event: WazapinEvent<'message.new' | 'message.status_update'>): Promise<unknown> {
+    // @ts-expect-error: fetchMessage is a message event's, not a status update's
+    void event.fetchMessage;
+    // Narrowed to message.new, the event reads its message.
+    return event.type === 'message.new' ? (await event.fetchMessage()).text : undefined;
+  }
+
   // @ts-expect-error: a message.new handler cannot take contact.updated events
   @OnWazapinEvent('message.new')
   mismatched(event: WazapinEvent<'contact.updated'>): void {

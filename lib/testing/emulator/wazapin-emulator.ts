@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { WazapinDelivery } from '../../api/interfaces/wazapin-delivery.interface.js';
 import type { WazapinEndpoint } from '../../api/interfaces/wazapin-endpoint.interface.js';
 import type { WazapinMessage } from '../../api/interfaces/wazapin-message.interface.js';
+import { WAZAPIN_MESSAGE_EVENT_TYPES } from '../../events/message-fetch.js';
 import { WAZAPIN_EVENT_TYPES } from '../../events/wazapin-event-type.js';
 import { WAZAPIN_WEBHOOKS_API_PATH } from '../../api/wazapin-api.constants.js';
 import { EmulatorApi } from './emulator-api.js';
@@ -218,14 +219,11 @@ export class WazapinEmulator {
   }
 }
 
-/** The events whose message `GET /v1/messages/{id}` serves. */
-const MESSAGE_EVENTS = new Set(['message.new', 'message.sent']);
-
 /** The message a published message event names, with the fields given over those of its payload. */
 function publishedMessage(eventType: string, payload: object, fields: WazapinPublishOptions['message']): WazapinMessage | undefined {
   const fieldsOf = payload as Record<string, unknown>;
   const id = fieldsOf.message_id;
-  if (!MESSAGE_EVENTS.has(eventType) || typeof id !== 'string' || id === '') {
+  if (!WAZAPIN_MESSAGE_EVENT_TYPES.has(eventType) || typeof id !== 'string' || id === '') {
     return undefined;
   }
   const text = (name: string) => (typeof fieldsOf[name] === 'string' ? (fieldsOf[name] as string) : undefined);
