@@ -23,7 +23,7 @@ export class EmulatorEventSource implements DayEventSource {
   }
 
   async send(step: ScriptedStep): Promise<string> {
-    return this.emulator.publish(step.type, step.payload).messageId;
+    return this.emulator.publish(step.type, step.payload, step.text === undefined ? {} : { message: { text: step.text } }).messageId;
   }
 }
 

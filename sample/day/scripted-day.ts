@@ -8,6 +8,8 @@ export interface ScriptedStep {
   payload: Record<string, unknown>;
   /** The CRM fails the next call, so the handler fails once and Wazapin's retry succeeds. */
   crmDown?: boolean;
+  /** The text of the message a message event names, which the emulator then serves at GET /v1/messages/{id}. */
+  text?: string;
 }
 
 /** A short day at a help desk on WhatsApp: one conversation, start to finish, and a template review. */
@@ -23,6 +25,7 @@ export function scriptedDay(): ScriptedStep[] {
       title: 'Siti writes in',
       type: 'message.new',
       payload: { message_id: inbound, conversation_id: conversation, contact_id: contact, channel_id: 'wzp_sample', direction: 'inbound', from_phone: phone, msg_type: 'text' },
+      text: 'Halo, pesanan saya sudah dikirim?',
     },
     {
       title: 'An agent replies',

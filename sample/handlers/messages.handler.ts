@@ -10,13 +10,18 @@ export class MessagesHandler {
   constructor(private readonly journal: DeliveryJournal) {}
 
   @OnWazapinEvent('message.new')
-  onNewMessage(event: WazapinEvent<'message.new'>): void {
+  async onNewMessage(event: WazapinEvent<'message.new'>): Promise<void> {
     const { direction, msg_type, from_phone, conversation_id, message_id } = event.payload;
-    // message.new carries metadata only; a real handler fetches the text with GET /v1/messages/{message_id}.
+    // message.new carries metadata only: the text is one call away (GET /v1/messages/{message_id}).
+    // Wazapin's own test deliveries name messages that do not exist, so a failure is said, not thrown.
+    const text = await event.fetchMessage().then(
+      (message) => (typeof message.text === 'string' ? `"${message.text}"` : '(no text)'),
+      (error: unknown) => `(text not available: ${error instanceof Error ? error.message : String(error)})`,
+    );
     this.journal.record(
       event,
       'MessagesHandler.onNewMessage',
-      `${direction} ${msg_type ?? 'message'} ${short(message_id)} from +${from_phone ?? '?'} in conversation ${short(conversation_id)}`,
+      `${direction} ${msg_type ?? 'message'} ${short(message_id)} from +${from_phone ?? '?'} in conversation ${short(conversation_id)}: ${text}`,
     );
   }
 

@@ -10,7 +10,8 @@ const SAMPLE = join(BUILD_DIR, 'sample', 'main.js');
 
 /** The handler lines the scripted day prints, in order (the failed attempt of step 7 aside). */
 const SCRIPTED_LINES = [
-  /^ 1\. Siti writes in \(message\.new\)\n {6}MessagesHandler\.onNewMessage +inbound text \w+ from \+6281234567890 in conversation \w+\n {6}AuditHandler\.onAnyEvent +message\.new \(type from path\)/m,
+  // The messages handler reads the message's text from the API, so the audit line comes first.
+  /^ 1\. Siti writes in \(message\.new\)\n {6}AuditHandler\.onAnyEvent +message\.new \(type from path\).*\n {6}MessagesHandler\.onNewMessage +inbound text \w+ from \+6281234567890 in conversation \w+: "Halo, pesanan saya sudah dikirim\?"$/m,
   /^ 2\. An agent replies \(message\.sent\)\n {6}MessagesHandler\.onMessageSent +text \w+ sent to \+6281234567890/m,
   /^ 3\. The reply is sent \(message\.status_update\)\n {6}MessagesHandler\.onStatusUpdate +message \w+ is now sent/m,
   /^ 4\. The reply is delivered \(message\.status_update\)\n {6}MessagesHandler\.onStatusUpdate +message \w+ is now delivered/m,
