@@ -19,6 +19,8 @@ export const WAZAPIN_IDEMPOTENCY_STORE = Symbol('WAZAPIN_IDEMPOTENCY_STORE');
 export const WAZAPIN_WEBHOOK_VERIFIER = Symbol('WAZAPIN_WEBHOOK_VERIFIER');
 /** Injection token of the dispatch strategy of the configured mode. */
 export const WAZAPIN_DISPATCHER = Symbol('WAZAPIN_DISPATCHER');
+/** Injection token of what reads a message's content for `event.fetchMessage()`: the registration's API client. */
+export const WAZAPIN_MESSAGE_READER = Symbol('WAZAPIN_MESSAGE_READER');
 
 /**
  * Names of the events this module emits on the app's `EventEmitter2`, when the app

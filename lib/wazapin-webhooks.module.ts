@@ -11,7 +11,7 @@ import { DeliveryClaims } from './receiving/delivery-claims.js';
 import { HandlerLedger } from './receiving/handler-ledger.js';
 import { WazapinWebhookReceiver } from './receiving/wazapin-webhook.receiver.js';
 import { WebhookRequestVerifier } from './receiving/webhook-request.verifier.js';
-import { WAZAPIN_OPTIONS } from './wazapin-webhooks.constants.js';
+import { WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS } from './wazapin-webhooks.constants.js';
 import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js';
 import type { ResolvedWazapinWebhooksOptions } from './wazapin-webhooks.options.js';
 import { dispatcherProvider, idempotencyStoreProvider, optionsProvider } from './wazapin-webhooks.providers.js';
@@ -46,6 +46,8 @@ import { dispatcherProvider, idempotencyStoreProvider, optionsProvider } from '.
       useFactory: (options: ResolvedWazapinWebhooksOptions) => options.api,
     },
     WazapinWebhooksApiService,
+    // The receiving path reads messages through this, so it depends on no part of the API client.
+    { provide: WAZAPIN_MESSAGE_READER, useExisting: WazapinWebhooksApiService },
     WazapinEndpointRegistrar,
   ],
 })

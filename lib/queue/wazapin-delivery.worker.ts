@@ -1,8 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, Inject } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Job, Worker } from 'bullmq';
-import { WazapinWebhooksApiService } from '../api/wazapin-webhooks-api.service.js';
-import { withFetchMessage } from '../events/message-fetch.js';
+import { type MessageReader, withFetchMessage } from '../events/message-fetch.js';
 import { WazapinEventEmitter } from '../events/wazapin-event-emitter.js';
 import { WazapinEventDispatcher } from '../events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from '../events/wazapin-handler.explorer.js';
@@ -12,7 +11,7 @@ import { printable } from '../utils/printable.js';
 import { settleWithin } from '../utils/settle-within.js';
 import { errorMessage } from '../utils/error-message.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
-import { WazapinWebhookEvents, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import { WazapinWebhookEvents, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
 import { loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';
 import { deliveryJobId, fromQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
@@ -44,7 +43,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     private readonly explorer: WazapinHandlerExplorer,
     private readonly moduleRef: ModuleRef,
     private readonly events: WazapinEventEmitter,
-    private readonly api: WazapinWebhooksApiService,
+    @Inject(WAZAPIN_MESSAGE_READER) private readonly messages: MessageReader,
   ) {}
 
   /** Starts once every handler is discovered. */
@@ -111,7 +110,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   }
 
   private async runHandlers(job: Job<WazapinQueuedDelivery>): Promise<void> {
-    const event = withFetchMessage(fromQueuedDelivery(job.data, this.options.account), this.api);
+    const event = withFetchMessage(fromQueuedDelivery(job.data, this.options.account), this.messages);
     const handled = new Set(job.data.handled);
     const failures = await this.dispatcher.dispatch(event, handled);
     if (failures.length === 0) {

@@ -1,9 +1,8 @@
 import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
 import type { WazapinDispatcher } from '../dispatch/wazapin-dispatcher.interface.js';
-import { WazapinWebhooksApiService } from '../api/wazapin-webhooks-api.service.js';
-import { withFetchMessage } from '../events/message-fetch.js';
+import { type MessageReader, withFetchMessage } from '../events/message-fetch.js';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
-import { WAZAPIN_DISPATCHER, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import { WAZAPIN_DISPATCHER, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { dedupeKeys, dedupeNamespace } from './dedupe-keys.js';
 import { DeliveryClaims } from './delivery-claims.js';
@@ -45,7 +44,7 @@ export class WazapinWebhookReceiver {
     @Inject(WAZAPIN_OPTIONS) options: ResolvedWazapinWebhooksOptions,
     private readonly claims: DeliveryClaims,
     @Inject(WAZAPIN_DISPATCHER) private readonly dispatcher: WazapinDispatcher,
-    private readonly api: WazapinWebhooksApiService,
+    @Inject(WAZAPIN_MESSAGE_READER) private readonly messages: MessageReader,
   ) {
     this.eventTypeHeader = options.eventTypeHeader;
     this.account = options.account;
@@ -71,7 +70,7 @@ export class WazapinWebhookReceiver {
       headers: delivery.headers,
       account: this.account,
       tenant: delivery.tenant,
-    }, this.api);
+    }, this.messages);
     const namespace = delivery.tenant === undefined ? this.namespace : dedupeNamespace(this.account, delivery.tenant);
     const claim = await this.claims.claim(dedupeKeys(delivery.id, resolved.type, resolved.payload, namespace));
     if (claim === 'done') {
