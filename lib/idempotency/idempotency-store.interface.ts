@@ -9,6 +9,17 @@
 export type IdempotencyClaim = 'claimed' | 'processing' | 'done';
 
 /**
+ * Result of a status claim (the `statusOrder` option), for one message:
+ * - `fresh`: the status ranks above every status handled; this caller holds the message's
+ *   status lease until it completes or releases it, or the lease ends;
+ * - `stale`: a status of the same rank or above was handled;
+ * - `busy`: another caller holds the message's status lease (its handlers are running).
+ *
+ * @publicApi
+ */
+export type StatusClaim = 'fresh' | 'stale' | 'busy';
+
+/**
  * Where delivery keys are claimed so each delivery is handled once. Implement it to use
  * another database; `RedisIdempotencyStore` serves several instances.
  *
@@ -36,4 +47,20 @@ export interface IdempotencyStore {
   completeAll?(keys: readonly string[], ttlSeconds: number): Promise<void>;
   /** Drops the claims of every key, in one operation. Optional, as {@link claimAll}. */
   releaseAll?(keys: readonly string[]): Promise<void>;
+  /**
+   * For `statusOrder`, atomically: `stale` when `rank` is not above the rank recorded for `key`
+   * (a message), `busy` while another token holds the key's lease, otherwise a lease of
+   * `leaseSeconds` held by `token` and `fresh`. Optional, with the three methods after it: a
+   * store without them cannot serve `statusOrder`, which then fails boot.
+   */
+  claimStatus?(key: string, rank: number, token: string, leaseSeconds: number): Promise<StatusClaim>;
+  /**
+   * Records `rank` for `key` when above the recorded one, kept for `ttlSeconds`, and drops the
+   * lease if `token` still holds it.
+   */
+  completeStatus?(key: string, rank: number, token: string, ttlSeconds: number): Promise<void>;
+  /** Drops the lease of `key` if `token` still holds it, recording nothing. */
+  releaseStatus?(key: string, token: string): Promise<void>;
+  /** The rank recorded for `key`, or `undefined`; it takes no lease. */
+  statusRank?(key: string): Promise<number | undefined>;
 }

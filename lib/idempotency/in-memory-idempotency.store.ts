@@ -1,6 +1,7 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { ThrottledLog } from '../utils/throttled-log.js';
-import type { IdempotencyClaim, IdempotencyStore } from './idempotency-store.interface.js';
+import type { IdempotencyClaim, IdempotencyStore, StatusClaim } from './idempotency-store.interface.js';
+import { InMemoryStatusLedger } from './in-memory-status-ledger.js';
 import { FINGERPRINT_WORDS, fingerprintKey } from './key-fingerprint.js';
 
 /**
@@ -12,6 +13,7 @@ export interface InMemoryIdempotencyStoreOptions {
   /**
    * Most keys kept; beyond it the least recently written are evicted first. Default 1,000,000.
    * The store reserves about 56 bytes per entry up front; memory is touched as keys arrive.
+   * With `statusOrder`, as many messages' status ranks are kept besides (about 200 bytes each).
    */
   maxEntries?: number;
   /** Clock in milliseconds, for tests. */
@@ -88,6 +90,9 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
 
   private readonly logger: LoggerService;
   private readonly earlyEvictions: ThrottledLog;
+  private readonly statusEvictions: ThrottledLog;
+  /** Status ranks per message, for `statusOrder`; empty unless it is used. */
+  private readonly statuses: InMemoryStatusLedger;
   /** The lease and TTL last asked for, to tell how long an evicted key was kept. */
   private leaseSeconds = 0;
   private ttlSeconds = 0;
@@ -101,6 +106,8 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     this.epoch = this.now();
     this.logger = options.logger ?? new Logger('WazapinWebhooks');
     this.earlyEvictions = new ThrottledLog(HOUR_MS, this.now);
+    this.statusEvictions = new ThrottledLog(HOUR_MS, this.now);
+    this.statuses = new InMemoryStatusLedger(this.maxEntries, this.now, () => this.warnStatusEvicted());
     // Twice the entries: a key claimed then completed leaves one superseded record behind.
     const logSize = powerOfTwoAtLeast(2 * this.maxEntries);
     this.logMask = logSize - 1;
@@ -180,6 +187,22 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
       return Promise.reject(error);
     }
     return SETTLED;
+  }
+
+  async claimStatus(key: string, rank: number, token: string, leaseSeconds: number): Promise<StatusClaim> {
+    return this.statuses.claim(key, rank, token, leaseSeconds);
+  }
+
+  async completeStatus(key: string, rank: number, token: string, ttlSeconds: number): Promise<void> {
+    this.statuses.complete(key, rank, token, ttlSeconds);
+  }
+
+  async releaseStatus(key: string, token: string): Promise<void> {
+    this.statuses.release(key, token);
+  }
+
+  async statusRank(key: string): Promise<number | undefined> {
+    return this.statuses.rank(key);
   }
 
   /**
@@ -299,6 +322,17 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
           `less than its ${value < 0 ? `${this.leaseSeconds} s lease` : `${this.ttlSeconds} s TTL`}, so a retry after that runs its delivery again` +
           `${suppressed > 0 ? ` (and ${suppressed} more keys since the last warning)` : ''}. ` +
           'Raise idempotency.maxEntries, or use RedisIdempotencyStore (see the README, "Several instances").',
+      ),
+    );
+  }
+
+  /** A message whose rank was evicted has its next update handled as fresh, however late. Said at most once an hour. */
+  private warnStatusEvicted(): void {
+    this.statusEvictions.write((suppressed) =>
+      this.logger.warn(
+        `In-memory idempotency store holds the status ranks of ${this.maxEntries} messages: it evicted one before its TTL, so a late ` +
+          `status of that message is no longer known as stale${suppressed > 0 ? ` (and ${suppressed} more since the last warning)` : ''}. ` +
+          'Raise idempotency.maxEntries, or use RedisIdempotencyStore.',
       ),
     );
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { closeRedisClient, createFailFastRedisClient, type FailFastRedis, type RedisClient } from '../redis/wazapin-redis-connection.js';
 import type { WazapinRedisClient, WazapinRedisConnection } from '../redis/wazapin-redis-connection.interface.js';
-import type { IdempotencyClaim, IdempotencyStore } from './idempotency-store.interface.js';
+import type { IdempotencyClaim, IdempotencyStore, StatusClaim } from './idempotency-store.interface.js';
 
 /**
  * Options of {@link RedisIdempotencyStore}.
@@ -51,10 +51,6 @@ for i = 1, #KEYS do
 end
 return #KEYS`;
 /**
- * Deletes the lease of each of KEYS whose value is still ARGV[i], the one this claimer wrote:
- * never a done marker, nor the lease of a later claimer after this one's expired.
- */
-/**
  * The claims of several deliveries at once: ARGV[1] is how many, then per claim its number of
  * keys, lease seconds and lease value; KEYS are their keys one claim after another. Each claim
  * is all or none as above, in order, so two claims of one key in a batch get one lease.
@@ -87,6 +83,10 @@ for i = 1, #KEYS do
   redis.call('SET', KEYS[i], 'done', 'EX', ARGV[i])
 end
 return #KEYS`;
+/**
+ * Deletes the lease of each of KEYS whose value is still ARGV[i], the one this claimer wrote:
+ * never a done marker, nor the lease of a later claimer after this one's expired.
+ */
 const RELEASE_SCRIPT = `
 local released = 0
 for i = 1, #KEYS do
@@ -95,6 +95,42 @@ for i = 1, #KEYS do
   end
 end
 return released`;
+
+/**
+ * Status ranks (`statusOrder`) live in one hash per message, so each script has one key, on any
+ * Cluster: `rank`, the highest handled, and while an update is handled its lease, `token` and
+ * `until` (epoch ms, by Redis's clock, so instances' clocks do not matter).
+ *
+ * Claims the status of rank ARGV[1] for token ARGV[2] with a lease of ARGV[3] ms: `stale` when
+ * the recorded rank is not below it, `busy` while another lease lasts. The hash lives at least
+ * as long as the lease.
+ */
+const CLAIM_STATUS_SCRIPT = `
+local recorded = redis.call('HGET', KEYS[1], 'rank')
+if recorded and tonumber(ARGV[1]) <= tonumber(recorded) then return 'stale' end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local holder = redis.call('HMGET', KEYS[1], 'token', 'until')
+if holder[1] and tonumber(holder[2]) > now then return 'busy' end
+redis.call('HSET', KEYS[1], 'token', ARGV[2], 'until', now + tonumber(ARGV[3]))
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return 'fresh'`;
+/** Records rank ARGV[1] if above the recorded one, drops the lease if token ARGV[2] holds it, keeps the hash ARGV[3] s. */
+const COMPLETE_STATUS_SCRIPT = `
+local recorded = redis.call('HGET', KEYS[1], 'rank')
+if not recorded or tonumber(ARGV[1]) > tonumber(recorded) then redis.call('HSET', KEYS[1], 'rank', ARGV[1]) end
+if redis.call('HGET', KEYS[1], 'token') == ARGV[2] then redis.call('HDEL', KEYS[1], 'token', 'until') end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return 1`;
+/** Drops the lease if token ARGV[1] holds it, and the hash with it when no rank is recorded. */
+const RELEASE_STATUS_SCRIPT = `
+if redis.call('HGET', KEYS[1], 'token') ~= ARGV[1] then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'rank') == 1 then
+  redis.call('HDEL', KEYS[1], 'token', 'until')
+else
+  redis.call('DEL', KEYS[1])
+end
+return 1`;
 
 /** A lease this store wrote: its value, and when Redis has expired it for sure (epoch ms). */
 interface HeldLease {
@@ -117,12 +153,11 @@ interface StoreScripts {
   wazapinIdempotencyComplete(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   wazapinIdempotencyCompleteBatch(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   wazapinIdempotencyRelease(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
+  wazapinStatusClaim(numberOfKeys: 1, key: string, rank: number, token: string, leaseMs: number): Promise<StatusClaim>;
+  wazapinStatusComplete(numberOfKeys: 1, key: string, rank: number, token: string, ttlSeconds: number): Promise<number>;
+  wazapinStatusRelease(numberOfKeys: 1, key: string, token: string): Promise<number>;
 }
 
-/**
- * Whether every key that starts with `prefix` hashes to one Cluster slot: Redis hashes only the
- * part between the key's first `{` and the next `}`, when that part is not empty.
- */
 /** A claim waiting for the batch it goes to Redis in. */
 interface PendingClaim {
   readonly keys: readonly string[];
@@ -140,6 +175,10 @@ interface PendingCompletion {
   reject(error: unknown): void;
 }
 
+/**
+ * Whether every key that starts with `prefix` hashes to one Cluster slot: Redis hashes only the
+ * part between the key's first `{` and the next `}`, when that part is not empty.
+ */
 function hasHashTag(prefix: string): boolean {
   const open = prefix.indexOf('{');
   return open >= 0 && prefix.indexOf('}', open + 1) > open + 1;
@@ -228,6 +267,9 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     this.connection.defineCommand('wazapinIdempotencyComplete', { lua: COMPLETE_SCRIPT });
     this.connection.defineCommand('wazapinIdempotencyCompleteBatch', { lua: COMPLETE_BATCH_SCRIPT });
     this.connection.defineCommand('wazapinIdempotencyRelease', { lua: RELEASE_SCRIPT });
+    this.connection.defineCommand('wazapinStatusClaim', { lua: CLAIM_STATUS_SCRIPT });
+    this.connection.defineCommand('wazapinStatusComplete', { lua: COMPLETE_STATUS_SCRIPT });
+    this.connection.defineCommand('wazapinStatusRelease', { lua: RELEASE_STATUS_SCRIPT });
     this.scripts = this.connection as unknown as StoreScripts;
     // A client's own keyPrefix, which ioredis prepends, comes before the store's.
     this.oneSlot = !this.connection.isCluster || hasHashTag((this.connection.options.keyPrefix ?? '') + this.keyPrefix);
@@ -338,6 +380,32 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
       }
       await Promise.all(redisKeys.map((key, i) => this.scripts.wazapinIdempotencyRelease(1, key, leases[i])));
     });
+  }
+
+  /** One script: the check and the lease are atomic, so two instances never both take a message's status. */
+  async claimStatus(key: string, rank: number, token: string, leaseSeconds: number): Promise<StatusClaim> {
+    await this.redis.connected();
+    return this.scripts.wazapinStatusClaim(1, this.keyPrefix + key, rank, token, Math.max(1, Math.ceil(leaseSeconds * 1000)));
+  }
+
+  completeStatus(key: string, rank: number, token: string, ttlSeconds: number): Promise<void> {
+    return this.settle(async () => {
+      await this.redis.connected();
+      await this.scripts.wazapinStatusComplete(1, this.keyPrefix + key, rank, token, Math.max(1, Math.ceil(ttlSeconds)));
+    });
+  }
+
+  releaseStatus(key: string, token: string): Promise<void> {
+    return this.settle(async () => {
+      await this.redis.connected();
+      await this.scripts.wazapinStatusRelease(1, this.keyPrefix + key, token);
+    });
+  }
+
+  async statusRank(key: string): Promise<number | undefined> {
+    await this.redis.connected();
+    const rank = await this.connection.hget(this.keyPrefix + key, 'rank');
+    return rank === null ? undefined : Number(rank);
   }
 
   /**

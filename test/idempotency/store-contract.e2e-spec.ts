@@ -12,6 +12,15 @@ interface Subject {
   peer?(): IdempotencyStore;
 }
 
+type StatusStore = Required<Pick<IdempotencyStore, 'claimStatus' | 'completeStatus' | 'releaseStatus' | 'statusRank'>> & IdempotencyStore;
+
+function statuses(store: IdempotencyStore): StatusStore {
+  for (const method of ['claimStatus', 'completeStatus', 'releaseStatus', 'statusRank'] as const) {
+    expect(store[method]).toBeInstanceOf(Function);
+  }
+  return store as StatusStore;
+}
+
 type BatchStore = Required<Pick<IdempotencyStore, 'claimAll' | 'completeAll' | 'releaseAll'>> & IdempotencyStore;
 
 function batch(store: IdempotencyStore): BatchStore {
@@ -188,7 +197,80 @@ function storeContract(make: () => Promise<Subject>, { shared }: { shared: boole
     });
   });
 
+  describe('status ranks (statusOrder)', () => {
+    const key = 'status:msg-1';
+
+    it('a first status is fresh and holds the message; the message is busy until it is settled', async () => {
+      const store = statuses(subject.store);
+      expect(await store.claimStatus(key, 2, 'a', 60)).toBe('fresh');
+      expect(await store.claimStatus(key, 3, 'b', 60)).toBe('busy');
+      await store.completeStatus(key, 2, 'a', 3600);
+      expect(await store.statusRank(key)).toBe(2);
+      expect(await store.claimStatus(key, 3, 'b', 60)).toBe('fresh');
+    });
+
+    it('a rank not above the one recorded is stale, even while the message is held', async () => {
+      const store = statuses(subject.store);
+      await store.claimStatus(key, 2, 'a', 60);
+      await store.completeStatus(key, 2, 'a', 3600);
+      expect(await store.claimStatus(key, 2, 'b', 60)).toBe('stale');
+      expect(await store.claimStatus(key, 1, 'b', 60)).toBe('stale');
+      expect(await store.claimStatus(key, 3, 'c', 60)).toBe('fresh');
+      expect(await store.claimStatus(key, 1, 'd', 60)).toBe('stale');
+    });
+
+    it('a release records nothing and frees the message: the same rank is fresh again', async () => {
+      const store = statuses(subject.store);
+      expect(await store.claimStatus(key, 2, 'a', 60)).toBe('fresh');
+      await store.releaseStatus(key, 'a');
+      expect(await store.statusRank(key)).toBeUndefined();
+      expect(await store.claimStatus(key, 2, 'b', 60)).toBe('fresh');
+    });
+
+    it('settling with another token leaves the lease of its holder; a lower completion never lowers the rank', async () => {
+      const store = statuses(subject.store);
+      await store.claimStatus(key, 1, 'a', 60);
+      await store.releaseStatus(key, 'someone-else');
+      expect(await store.claimStatus(key, 2, 'b', 60)).toBe('busy');
+      await store.completeStatus(key, 3, 'a', 3600);
+      await store.completeStatus(key, 1, 'late', 3600);
+      expect(await store.statusRank(key)).toBe(3);
+    });
+
+    it('frees a message whose holder died once its lease expires, and forgets the rank after the TTL', async () => {
+      const store = statuses(subject.store);
+      await store.claimStatus(key, 1, 'dead', 1);
+      await store.claimStatus('status:msg-2', 1, 'a', 60);
+      await store.completeStatus('status:msg-2', 1, 'a', 1);
+      await subject.advance(2);
+      expect(await store.claimStatus(key, 1, 'b', 60)).toBe('fresh');
+      expect(await store.statusRank('status:msg-2')).toBeUndefined();
+      expect(await store.claimStatus('status:msg-2', 1, 'c', 60)).toBe('fresh');
+    });
+
+    it('keeps messages apart, whatever their ids hold', async () => {
+      const store = statuses(subject.store);
+      const ids = ['__proto__', 'constructor', 'a:b', '{tag}', '*', 'pesan-✓', 'x'.repeat(10_000)];
+      for (const id of ids) {
+        expect(await store.claimStatus(`status:${id}`, 2, id, 60)).toBe('fresh');
+        await store.completeStatus(`status:${id}`, 2, id, 3600);
+      }
+      for (const id of ids) {
+        expect(await store.statusRank(`status:${id}`)).toBe(2);
+      }
+      expect(await store.statusRank('status:other')).toBeUndefined();
+    });
+  });
+
   if (shared) {
+    it('two instances claiming one message at once: exactly one holds it', async () => {
+      const one = statuses(subject.store);
+      const two = statuses(subject.peer!());
+      const claims = await Promise.all([one.claimStatus('status:race', 2, 'one', 60), two.claimStatus('status:race', 3, 'two', 60)]);
+      expect(claims.filter((claim) => claim === 'fresh')).toHaveLength(1);
+      expect(claims.filter((claim) => claim === 'busy')).toHaveLength(1);
+    });
+
     describe('whose lease a release deletes', () => {
       const keys = ['delivery:slow', 'message:message.new:slow'];
 
