@@ -7,6 +7,7 @@ export type {
   WazapinDispatchMode,
   WazapinIdempotencyOptions,
   WazapinRouteVersion,
+  WazapinStatusOrder,
   WazapinWebhooksModuleExtras,
   WazapinWebhooksModuleOptions,
   WazapinWebhooksOptionsFactory,
@@ -21,7 +22,13 @@ export type { WazapinTenantSecretsResolver, WazapinTenantsOptions } from './tena
 // Handlers and the events they receive
 export { OnWazapinEvent } from './events/on-wazapin-event.decorator.js';
 export type { WazapinHandledEvent, WazapinHandlerDecorator, WazapinHandlerOptions } from './events/on-wazapin-event.decorator.js';
-export type { WazapinEvent, WazapinEventPayload, WazapinEventTypeSource, WazapinMessageEventMethods } from './events/wazapin-event.interface.js';
+export type {
+  WazapinEvent,
+  WazapinEventPayload,
+  WazapinEventTypeSource,
+  WazapinMessageEventMethods,
+  WazapinStatusEventFields,
+} from './events/wazapin-event.interface.js';
 export { WAZAPIN_EVENT_TYPES } from './events/wazapin-event-type.js';
 export type { WazapinEventType, WazapinKnownEventType } from './events/wazapin-event-type.js';
 export type {
@@ -36,14 +43,26 @@ export type {
 } from './events/wazapin-event-payloads.interface.js';
 export type { WazapinWebhookReceipt } from './receiving/wazapin-webhook-receipt.interface.js';
 
+// Payload validation (validatePayloads)
+export { validateWazapinPayload, WAZAPIN_PAYLOAD_DTOS } from './validation/payload-validator.js';
+export type { WazapinPayloadViolation } from './validation/wazapin-payload-violation.interface.js';
+export { WazapinContactUpdatedPayloadDto } from './validation/dto/wazapin-contact-updated-payload.dto.js';
+export { WazapinConversationUpdatedPayloadDto } from './validation/dto/wazapin-conversation-updated-payload.dto.js';
+export { WazapinMessageNewPayloadDto } from './validation/dto/wazapin-message-new-payload.dto.js';
+export { WazapinMessageSentPayloadDto } from './validation/dto/wazapin-message-sent-payload.dto.js';
+export { WazapinMessageStatusUpdatePayloadDto } from './validation/dto/wazapin-message-status-update-payload.dto.js';
+export { WazapinTemplateStatusUpdatePayloadDto } from './validation/dto/wazapin-template-status-update-payload.dto.js';
+
 // Failures: the events the module emits, and what they carry
 export { WazapinWebhookEvents } from './wazapin-webhooks.constants.js';
 export type { WazapinHandlerFailure } from './events/wazapin-handler.interface.js';
 export { WazapinHandlerTimeoutError } from './events/wazapin-handler-timeout.error.js';
 export type { WazapinQueueJobFailure } from './queue/wazapin-queue-failure.interface.js';
+export type { WazapinStaleStatus } from './status-order/wazapin-stale-status.interface.js';
+export type { WazapinPayloadInvalid } from './validation/wazapin-payload-invalid.interface.js';
 
 // Deduplication stores, and the Redis connection the Redis store and the queue take
-export type { IdempotencyClaim, IdempotencyStore } from './idempotency/idempotency-store.interface.js';
+export type { IdempotencyClaim, IdempotencyStore, StatusClaim } from './idempotency/idempotency-store.interface.js';
 export { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
 export type { InMemoryIdempotencyStoreOptions } from './idempotency/in-memory-idempotency.store.js';
 export { RedisIdempotencyStore } from './idempotency/redis-idempotency.store.js';

@@ -21,6 +21,8 @@ export const WAZAPIN_WEBHOOK_VERIFIER = Symbol('WAZAPIN_WEBHOOK_VERIFIER');
 export const WAZAPIN_DISPATCHER = Symbol('WAZAPIN_DISPATCHER');
 /** Injection token of what reads a message's content for `event.fetchMessage()`: the registration's API client. */
 export const WAZAPIN_MESSAGE_READER = Symbol('WAZAPIN_MESSAGE_READER');
+/** Injection token of the `StatusOrder` of a registration with `statusOrder`, `null` without. */
+export const WAZAPIN_STATUS_ORDER = Symbol('WAZAPIN_STATUS_ORDER');
 
 /**
  * Names of the events this module emits on the app's `EventEmitter2`, when the app
@@ -36,4 +38,14 @@ export const WazapinWebhookEvents = {
    * set. Payload: {@link WazapinQueueJobFailure}.
    */
   QueueJobFailed: 'wazapin.queue.job-failed',
+  /**
+   * `statusOrder: 'drop'` kept a stale status update from the handlers. Payload:
+   * {@link WazapinStaleStatus}.
+   */
+  StaleStatus: 'wazapin.status.stale',
+  /**
+   * `validatePayloads` found a payload that does not match its event's class; only wildcard
+   * handlers got it. Payload: {@link WazapinPayloadInvalid}.
+   */
+  PayloadInvalid: 'wazapin.payload.invalid',
 } as const;

@@ -11,10 +11,11 @@ import { DeliveryClaims } from './receiving/delivery-claims.js';
 import { HandlerLedger } from './receiving/handler-ledger.js';
 import { WazapinWebhookReceiver } from './receiving/wazapin-webhook.receiver.js';
 import { WebhookRequestVerifier } from './receiving/webhook-request.verifier.js';
+import { PayloadChecks } from './validation/payload-checks.js';
 import { WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS } from './wazapin-webhooks.constants.js';
 import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js';
 import type { ResolvedWazapinWebhooksOptions } from './wazapin-webhooks.options.js';
-import { dispatcherProvider, idempotencyStoreProvider, optionsProvider } from './wazapin-webhooks.providers.js';
+import { dispatcherProvider, idempotencyStoreProvider, optionsProvider, statusOrderProvider } from './wazapin-webhooks.providers.js';
 
 /**
  * Receives Wazapin webhooks (a signed-delivery route, deduplication, dispatch to
@@ -38,6 +39,8 @@ import { dispatcherProvider, idempotencyStoreProvider, optionsProvider } from '.
     WazapinEventDispatcher,
     HandlerLedger,
     DeliveryClaims,
+    statusOrderProvider,
+    PayloadChecks,
     dispatcherProvider,
     WazapinWebhookReceiver,
     {

@@ -8,6 +8,7 @@ import type {
   WazapinWebhooksModuleOptions,
 } from './interfaces/wazapin-webhooks-options.interface.js';
 import { resolveQueueOptions, type ResolvedWazapinQueueOptions } from './queue/wazapin-queue.config.js';
+import { resolveStatusOrder, type ResolvedStatusOrderOptions } from './status-order/status-order.config.js';
 import type { WebhookVerifierKind } from './signature/create-webhook-verifier.js';
 import { decodeWebhookSecrets } from './signature/webhook-secret.js';
 import type { ResolvedWazapinTenantsOptions } from './tenants/tenant-verifiers.js';
@@ -65,6 +66,9 @@ export interface ResolvedWazapinWebhooksOptions {
   /** As given; `WazapinWebhooksApiService` resolves them, since only it needs them. */
   readonly api: WazapinApiOptions;
   readonly autoRegister?: WazapinAutoRegisterOptions;
+  /** Set with `statusOrder` only. */
+  readonly statusOrder?: ResolvedStatusOrderOptions;
+  readonly validatePayloads: boolean;
 }
 
 const HOURS = 3600;
@@ -190,6 +194,10 @@ export function resolveWazapinWebhooksOptions(
   const idempotency = options.idempotency ?? {};
   const account = checkIdentifier(definition.name, 'WazapinWebhooksModule: name');
   const tenants = resolveTenants(options, definition);
+  const leaseSeconds = resolveLeaseSeconds(idempotency.leaseSeconds, dispatch, handlerTimeoutMs);
+  if (options.validatePayloads !== undefined && typeof options.validatePayloads !== 'boolean') {
+    throw new WazapinConfigurationError(`WazapinWebhooksModule: validatePayloads must be true or false, got ${String(options.validatePayloads)}`);
+  }
   return Object.freeze({
     account,
     route: Object.freeze({ path: definition.path, version: definition.version }),
@@ -206,12 +214,15 @@ export function resolveWazapinWebhooksOptions(
     idempotency: Object.freeze({
       store: idempotency.store,
       ttlSeconds: checkNumber('idempotency.ttlSeconds', idempotency.ttlSeconds, 72 * HOURS, 'positive'),
-      leaseSeconds: resolveLeaseSeconds(idempotency.leaseSeconds, dispatch, handlerTimeoutMs),
+      leaseSeconds,
       maxEntries: checkNumber('idempotency.maxEntries', idempotency.maxEntries, 1_000_000, 'positive'),
       failOpen: idempotency.failOpen ?? false,
     }),
     queue: dispatch === 'queue' ? Object.freeze(resolveQueueOptions(options.queue, account)) : undefined,
     api: options.api ?? {},
     autoRegister: options.autoRegister,
+    // A queue worker holds a message's status while its handlers run, longer than the enqueueing lease.
+    statusOrder: resolveStatusOrder(options.statusOrder, options.statusRanks, Math.max(leaseSeconds, Math.ceil(handlerTimeoutMs / 1000) + LEASE_MARGIN_SECONDS)),
+    validatePayloads: options.validatePayloads ?? false,
   });
 }

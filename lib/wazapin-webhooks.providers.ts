@@ -13,6 +13,8 @@ import { QueueDispatcher } from './queue/queue.dispatcher.js';
 import { WazapinDeliveryQueue } from './queue/wazapin-delivery.queue.js';
 import { WazapinDeliveryWorker } from './queue/wazapin-delivery.worker.js';
 import { HandlerLedger } from './receiving/handler-ledger.js';
+import { StatusOrder } from './status-order/status-order.js';
+import { WazapinEventEmitter } from './events/wazapin-event-emitter.js';
 import { createWebhookVerifier } from './signature/create-webhook-verifier.js';
 import type { WebhookVerifier } from './signature/webhook-verifier.interface.js';
 import { warnAboutShortFastifyParams } from './tenants/fastify-param-length.js';
@@ -22,6 +24,7 @@ import {
   WAZAPIN_IDEMPOTENCY_STORE,
   WAZAPIN_MODULE_DEFINITION,
   WAZAPIN_OPTIONS,
+  WAZAPIN_STATUS_ORDER,
   WAZAPIN_WEBHOOK_VERIFIER,
   WAZAPIN_WEBHOOKS_MODULE_OPTIONS,
 } from './wazapin-webhooks.constants.js';
@@ -71,6 +74,17 @@ export const idempotencyStoreProvider: FactoryProvider<IdempotencyStore> = {
   inject: [WAZAPIN_OPTIONS],
   useFactory: ({ idempotency }: ResolvedWazapinWebhooksOptions) =>
     idempotency.store ?? new InMemoryIdempotencyStore({ maxEntries: idempotency.maxEntries }),
+};
+
+/**
+ * The registration's {@link StatusOrder} with `statusOrder`, `null` without: the receiving path
+ * then spends one comparison on it. A store that cannot keep ranks fails boot here.
+ */
+export const statusOrderProvider: FactoryProvider<StatusOrder | null> = {
+  provide: WAZAPIN_STATUS_ORDER,
+  inject: [WAZAPIN_OPTIONS, WAZAPIN_IDEMPOTENCY_STORE, WazapinEventEmitter],
+  useFactory: (options: ResolvedWazapinWebhooksOptions, store: IdempotencyStore, events: WazapinEventEmitter) =>
+    options.statusOrder ? new StatusOrder(options, store, events) : null,
 };
 
 /** The dispatcher of the configured mode; the queue's exists in `dispatch: 'queue'` only. */

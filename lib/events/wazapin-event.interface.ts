@@ -1,4 +1,5 @@
 import type { WazapinMessage } from '../api/interfaces/wazapin-message.interface.js';
+import type { WazapinPayloadViolation } from '../validation/wazapin-payload-violation.interface.js';
 import type { WazapinEventPayloadMap } from './wazapin-event-payloads.interface.js';
 import type { WazapinEventType } from './wazapin-event-type.js';
 
@@ -41,6 +42,25 @@ interface WazapinEventOfType<T extends WazapinEventType> {
   readonly account: string;
   /** The tenant it was posted for (`/{path}/{tenant}`), in a `tenants` registration only. */
   readonly tenant?: string;
+  /**
+   * With `validatePayloads`, what the payload failed: set on invalid events only, which reach
+   * wildcard (`'*'`) handlers only.
+   */
+  readonly invalid?: readonly WazapinPayloadViolation[];
+}
+
+/**
+ * What a `message.status_update` event has with `statusOrder`.
+ *
+ * @publicApi
+ */
+export interface WazapinStatusEventFields {
+  /**
+   * With `statusOrder`, whether a status of the same rank or above was handled already for the
+   * message: `true` only in `'flag'` mode (`'drop'` dispatches no stale update); `undefined`
+   * without `statusOrder`.
+   */
+  readonly stale?: boolean;
 }
 
 /**
@@ -72,5 +92,7 @@ export interface WazapinMessageEventMethods {
  * @publicApi
  */
 export type WazapinEvent<T extends WazapinEventType = WazapinEventType> = T extends WazapinEventType
-  ? WazapinEventOfType<T> & (T extends 'message.new' | 'message.sent' ? WazapinMessageEventMethods : unknown)
+  ? WazapinEventOfType<T> &
+      (T extends 'message.new' | 'message.sent' ? WazapinMessageEventMethods : unknown) &
+      (T extends 'message.status_update' ? WazapinStatusEventFields : unknown)
   : never;

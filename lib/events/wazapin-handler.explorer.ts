@@ -95,10 +95,13 @@ export class WazapinHandlerExplorer implements OnModuleInit {
     this.warnAboutUnreachable(discovered);
   }
 
-  /** The handlers of an event of this registration: those of its type and the wildcard ones, for its tenant. */
-  handlersFor(event: { readonly type: string; readonly tenant?: string }): readonly WazapinHandler[] {
+  /**
+   * The handlers of an event of this registration: those of its type and the wildcard ones, for
+   * its tenant; the wildcard ones only for an event whose payload failed validation.
+   */
+  handlersFor(event: { readonly type: string; readonly tenant?: string; readonly invalid?: unknown }): readonly WazapinHandler[] {
     this.discoverLazyModules();
-    const { routes, handlers } = this.byType.get(event.type) ?? this.wildcard;
+    const { routes, handlers } = (event.invalid === undefined && this.byType.get(event.type)) || this.wildcard;
     if (!this.tenantLimited) {
       return handlers;
     }

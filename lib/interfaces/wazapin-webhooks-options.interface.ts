@@ -17,6 +17,17 @@ import type { WazapinTenantsOptions } from '../tenants/wazapin-tenants-options.i
 export type WazapinDispatchMode = 'background' | 'inline' | 'queue';
 
 /**
+ * What `statusOrder` does with a `message.status_update` whose status ranks no higher than one
+ * already handled for its message (a late `sent` after `delivered`):
+ * - `flag`: dispatch it anyway, with `event.stale` true (every status update gets `event.stale`);
+ * - `drop`: dispatch it to no handler, answer `{"received":true,"stale":true}` and emit
+ *   `WazapinWebhookEvents.StaleStatus`.
+ *
+ * @publicApi
+ */
+export type WazapinStatusOrder = 'flag' | 'drop';
+
+/**
  * Deduplication settings.
  *
  * @publicApi
@@ -93,6 +104,27 @@ export interface WazapinWebhooksModuleOptions {
   api?: WazapinApiOptions;
   /** Create or update this app's endpoint in Wazapin at startup (needs `api.apiKey`). */
   autoRegister?: WazapinAutoRegisterOptions;
+  /**
+   * Keep each message's status updates in order: the module remembers, per `message_id`, the
+   * highest status rank handled (in the idempotency store, for the dedupe TTL) and tells a
+   * stale update apart, atomically across instances with `RedisIdempotencyStore`. The updates
+   * of one message are handled one at a time: one arriving while another is handled waits up
+   * to a second, then is answered 409 for the platform to retry. Default: off, costing nothing.
+   */
+  statusOrder?: WazapinStatusOrder;
+  /**
+   * Rank of each status, for `statusOrder`. Default `{ sent: 1, delivered: 2, read: 3, failed: 2 }`:
+   * a failure after `sent` is news; a `failed` after `delivered` or `read`, or a `delivered`
+   * after `failed`, is stale. A status without a rank is never stale and changes nothing.
+   */
+  statusRanks?: Readonly<Record<string, number>>;
+  /**
+   * Check each catalogued event's payload against its class (`WazapinMessageNewPayloadDto`, …)
+   * with class-validator. An invalid payload reaches only the wildcard (`'*'`) handlers, with
+   * `event.invalid` listing what failed; it is answered 2xx (a retry cannot fix it), logged
+   * once per type and field, and emitted as `WazapinWebhookEvents.PayloadInvalid`. Default `false`.
+   */
+  validatePayloads?: boolean;
 }
 
 /**

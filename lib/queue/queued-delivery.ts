@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { WazapinEvent, WazapinEventTypeSource } from '../events/wazapin-event.interface.js';
+import type { WazapinPayloadViolation } from '../validation/wazapin-payload-violation.interface.js';
 import { pickHeaders } from './stored-headers.js';
 
 /** Longest delivery id kept readable in its job id; longer ones are hashed. */
@@ -25,6 +26,8 @@ export interface WazapinQueuedDelivery {
   account?: string;
   /** The tenant, in a `tenants` registration. */
   tenant?: string;
+  /** What its payload failed, with `validatePayloads`: it goes to wildcard handlers only. */
+  invalid?: readonly WazapinPayloadViolation[];
 }
 
 /** The job data of a delivery, keeping only the headers named in `headerNames`. */
@@ -39,6 +42,7 @@ export function toQueuedDelivery(event: WazapinEvent, headerNames: readonly stri
     headers: pickHeaders(event.headers, headerNames),
     account: event.account,
     tenant: event.tenant,
+    invalid: event.invalid,
   };
 }
 
@@ -54,6 +58,7 @@ export function fromQueuedDelivery(job: WazapinQueuedDelivery, account: string):
     headers: job.headers,
     account: job.account ?? account,
     tenant: job.tenant,
+    ...(job.invalid === undefined ? {} : { invalid: job.invalid }),
   };
 }
 

@@ -11,13 +11,16 @@ import { printable } from '../utils/printable.js';
 import { settleWithin } from '../utils/settle-within.js';
 import { errorMessage } from '../utils/error-message.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
-import { WazapinWebhookEvents, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
-import { loadBullMQ } from './load-bullmq.js';
+import type { StatusOrder } from '../status-order/status-order.js';
+import { WazapinWebhookEvents, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS, WAZAPIN_STATUS_ORDER } from '../wazapin-webhooks.constants.js';
+import { type BullMQ, loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';
 import { deliveryJobId, fromQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
 import type { WazapinQueueJobFailure } from './wazapin-queue-failure.interface.js';
 
 const SHUTDOWN_POLL_MS = 20;
+/** How long a status update waits in the queue while another of its message is handled. */
+const BUSY_STATUS_DELAY_MS = 1000;
 /** How long shutdown waits, once handlers are done, for BullMQ to record their jobs' outcome. */
 const RECORD_TIMEOUT_MS = 5000;
 
@@ -31,6 +34,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private readonly logger = new Logger('WazapinWebhooks');
   private readonly outage = new OutageLog(this.logger, 'Webhook queue worker');
   private worker?: Worker<WazapinQueuedDelivery>;
+  private bullmq?: BullMQ;
   private client?: RedisClient;
   /** Handler runs in progress. */
   private readonly running = new Set<Promise<void>>();
@@ -44,6 +48,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     private readonly moduleRef: ModuleRef,
     private readonly events: WazapinEventEmitter,
     @Inject(WAZAPIN_MESSAGE_READER) private readonly messages: MessageReader,
+    @Inject(WAZAPIN_STATUS_ORDER) private readonly statusOrder: StatusOrder | null,
   ) {}
 
   /** Starts once every handler is discovered. */
@@ -52,13 +57,14 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     if (!options?.worker) {
       return;
     }
-    const { Worker } = await loadBullMQ();
+    this.bullmq = await loadBullMQ();
+    const { Worker } = this.bullmq;
     const { connection, prefix } = await resolveQueueConnection(options, this.moduleRef);
     // BullMQ's workers wait out Redis outages themselves, which needs commands that never give up.
     this.client = createRedisClient(connection, { maxRetriesPerRequest: null }, "dispatch 'queue'");
     this.client.on('error', () => undefined);
     this.client.on('ready', () => this.outage.recovered());
-    this.worker = new Worker<WazapinQueuedDelivery>(options.name, (job) => this.process(job), {
+    this.worker = new Worker<WazapinQueuedDelivery>(options.name, (job, token) => this.process(job, token), {
       ...options.workerOptions,
       connection: this.client,
       prefix,
@@ -101,21 +107,41 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     await closeRedisClient(this.client);
   }
 
-  private process(job: Job<WazapinQueuedDelivery>): Promise<void> {
+  private process(job: Job<WazapinQueuedDelivery>, token?: string): Promise<void> {
     this.unsettled.add(job.id ?? '');
-    const run = this.runHandlers(job);
+    const run = this.runHandlers(job, token);
     this.running.add(run);
     void run.catch(() => undefined).finally(() => this.running.delete(run));
     return run;
   }
 
-  private async runHandlers(job: Job<WazapinQueuedDelivery>): Promise<void> {
+  /**
+   * With `statusOrder`, a status update is ordered here, where its handlers run: it waits in
+   * the queue (delayed, no attempt spent) while another update of its message is handled.
+   */
+  private async runHandlers(job: Job<WazapinQueuedDelivery>, token?: string): Promise<void> {
     const event = withFetchMessage(fromQueuedDelivery(job.data, this.options.account), this.messages);
-    const handled = new Set(job.data.handled);
-    const failures = await this.dispatcher.dispatch(event, handled);
-    if (failures.length === 0) {
+    const status = this.statusOrder && event.invalid === undefined ? await this.statusOrder.take(event) : undefined;
+    if (status === 'busy') {
+      this.unsettled.delete(job.id ?? '');
+      await job.moveToDelayed(Date.now() + BUSY_STATUS_DELAY_MS, token);
+      throw new this.bullmq!.DelayedError();
+    }
+    if (status === 'stale' && this.statusOrder!.drops) {
+      this.statusOrder!.dropped(event);
       return;
     }
+    const held = typeof status === 'object' ? status : undefined;
+    const handled = new Set(job.data.handled);
+    const failures = await this.dispatcher.dispatch(event, handled).catch(async (error: unknown) => {
+      await held?.release();
+      throw error;
+    });
+    if (failures.length === 0) {
+      await held?.complete();
+      return;
+    }
+    await held?.release();
     const failed = new Set(failures.map((failure) => failure.handler));
     for (const handler of this.explorer.handlersFor(event)) {
       if (!failed.has(handler.name)) {

@@ -1,3 +1,4 @@
+import { DUPLICATE, INVALID, RECEIVED, STALE } from './receipts.js';
 import type { WazapinWebhookReceipt } from './wazapin-webhook-receipt.interface.js';
 
 const CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -13,8 +14,7 @@ function body(receipt: WazapinWebhookReceipt): ReceiptBody {
   return { text, length: String(Buffer.byteLength(text)) };
 }
 
-const RECEIVED = body({ received: true });
-const DUPLICATE = body({ received: true, duplicate: true });
+const BODIES = new Map([RECEIVED, DUPLICATE, STALE, INVALID].map((receipt) => [receipt, body(receipt)]));
 
 interface FastifyReplyLike {
   raw: unknown;
@@ -39,7 +39,7 @@ function isFastifyReply(response: unknown): response is FastifyReplyLike {
  * that a webhook sender never uses.
  */
 export function sendReceipt(response: unknown, receipt: WazapinWebhookReceipt): void {
-  const { text, length } = receipt.duplicate ? DUPLICATE : RECEIVED;
+  const { text, length } = BODIES.get(receipt) ?? body(receipt);
   if (isFastifyReply(response)) {
     response.code(200).header('content-type', CONTENT_TYPE).send(text);
     return;

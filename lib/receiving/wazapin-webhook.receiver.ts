@@ -1,17 +1,18 @@
 import { BadRequestException, Inject, Injectable, Logger } from '@nestjs/common';
+import type { DeliveryClaim } from '../dispatch/delivery-claim.interface.js';
 import type { WazapinDispatcher } from '../dispatch/wazapin-dispatcher.interface.js';
 import { type MessageReader, withFetchMessage } from '../events/message-fetch.js';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
-import { WAZAPIN_DISPATCHER, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import type { StatusOrder } from '../status-order/status-order.js';
+import { PayloadChecks } from '../validation/payload-checks.js';
+import { WAZAPIN_DISPATCHER, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS, WAZAPIN_STATUS_ORDER } from '../wazapin-webhooks.constants.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { dedupeKeys, dedupeNamespace } from './dedupe-keys.js';
 import { DeliveryClaims } from './delivery-claims.js';
 import { resolveEventType } from './event-type.resolver.js';
+import { DUPLICATE, INVALID, RECEIVED, STALE } from './receipts.js';
 import type { SignedDelivery } from './signed-delivery.interface.js';
 import type { WazapinWebhookReceipt } from './wazapin-webhook-receipt.interface.js';
-
-const RECEIVED: WazapinWebhookReceipt = { received: true };
-const DUPLICATE: WazapinWebhookReceipt = { received: true, duplicate: true };
 
 function parseBody(body: Buffer): Record<string, unknown> {
   let parsed: unknown;
@@ -27,8 +28,9 @@ function parseBody(body: Buffer): Record<string, unknown> {
 }
 
 /**
- * The receiving path after verification: parse, resolve the event type, claim the delivery's
- * dedupe keys, and hand the event off to the dispatcher of the configured mode.
+ * The receiving path after verification: parse, resolve the event type, validate the payload
+ * (`validatePayloads`), claim the delivery's dedupe keys, order a status update
+ * (`statusOrder`), and hand the event off to the dispatcher of the configured mode.
  */
 @Injectable()
 export class WazapinWebhookReceiver {
@@ -39,14 +41,23 @@ export class WazapinWebhookReceiver {
   private readonly namespace: string;
   /** Types the payload's shape decided, each said once. */
   private readonly guessedTypes = new Set<string>();
+  private readonly payloadChecks?: PayloadChecks;
+  /** Where the route orders status updates: in full, or in `queue` mode only a look at the rank (the worker orders). */
+  private readonly order?: (event: WazapinEvent, claim: DeliveryClaim) => Promise<DeliveryClaim | 'stale'>;
 
   constructor(
     @Inject(WAZAPIN_OPTIONS) options: ResolvedWazapinWebhooksOptions,
     private readonly claims: DeliveryClaims,
     @Inject(WAZAPIN_DISPATCHER) private readonly dispatcher: WazapinDispatcher,
     @Inject(WAZAPIN_MESSAGE_READER) private readonly messages: MessageReader,
+    @Inject(WAZAPIN_STATUS_ORDER) statusOrder: StatusOrder | null,
+    payloadChecks: PayloadChecks,
   ) {
     this.eventTypeHeader = options.eventTypeHeader;
+    this.payloadChecks = options.validatePayloads ? payloadChecks : undefined;
+    if (statusOrder) {
+      this.order = options.dispatch === 'queue' ? statusOrder.peek.bind(statusOrder) : statusOrder.order.bind(statusOrder);
+    }
     this.account = options.account;
     this.namespace = dedupeNamespace(options.account);
   }
@@ -71,17 +82,28 @@ export class WazapinWebhookReceiver {
       account: this.account,
       tenant: delivery.tenant,
     }, this.messages);
+    const invalid = this.payloadChecks?.inspect(event) ?? false;
     const namespace = delivery.tenant === undefined ? this.namespace : dedupeNamespace(this.account, delivery.tenant);
-    const claim = await this.claims.claim(dedupeKeys(delivery.id, resolved.type, resolved.payload, namespace));
+    let claim = await this.claims.claim(dedupeKeys(delivery.id, resolved.type, resolved.payload, namespace));
     if (claim === 'done') {
       return DUPLICATE;
+    }
+    if (invalid) {
+      this.payloadChecks!.report(event);
+    } else if (this.order) {
+      // An invalid payload's status cannot be trusted to order anything.
+      const ordered = await this.order(event, claim);
+      if (ordered === 'stale') {
+        return STALE;
+      }
+      claim = ordered;
     }
     const handedOff = this.dispatcher.handOff(event, claim);
     // In `background` mode there is nothing to wait for: no tick spent on it.
     if (handedOff) {
       await handedOff;
     }
-    return RECEIVED;
+    return invalid ? INVALID : RECEIVED;
   }
 
   /** Said once per type: guessing from the shape is a last resort, and its rules can be wrong. */

@@ -55,10 +55,28 @@ describe('resolveWazapinWebhooksOptions', () => {
     [{ idempotency: { leaseSeconds: 5 } }, definition, /idempotency.leaseSeconds \(5\) must be longer than handlerTimeoutMs/],
     [{ knownEventTypes: ['Order.Created'] }, definition, /knownEventTypes\[0\] is not an event type name/],
     [{ verifier: 'openssl' as never }, definition, /verifier must be "native" or "svix", got "openssl"/],
+    [{ validatePayloads: 'yes' as never }, definition, /validatePayloads must be true or false, got yes/],
+    [{ statusOrder: 'sort' as never }, definition, /statusOrder must be 'flag' or 'drop', got "sort"/],
+    [{ statusRanks: { sent: 1 } }, definition, /statusRanks is set but statusOrder is not/],
+    [{ statusOrder: 'drop' as const, statusRanks: { sent: 1, read: Number.NaN } }, definition, /statusRanks.read must be a finite number, got NaN/],
+    [{ statusOrder: 'drop' as const, statusRanks: [1, 2] as never }, definition, /statusRanks must be an object of status to rank/],
   ])('refuses %j (%j) with a WazapinConfigurationError saying why', (options, fixed, message) => {
     const resolve = () => resolveWazapinWebhooksOptions({ secrets: generateWazapinSecret(), ...options }, fixed);
     expect(resolve).toThrow(WazapinConfigurationError);
     expect(resolve).toThrow(message);
+  });
+
+  it('orders statuses by the default ranks, or those given, with a lease past the handlers even in queue mode', () => {
+    const secrets = generateWazapinSecret();
+    const ordered = resolveWazapinWebhooksOptions({ secrets, statusOrder: 'flag' }, definition).statusOrder;
+    expect(ordered?.mode).toBe('flag');
+    expect([...ordered!.ranks]).toEqual([['sent', 1], ['delivered', 2], ['read', 3], ['failed', 2]]);
+    const custom = resolveWazapinWebhooksOptions({ secrets, statusOrder: 'drop', statusRanks: { sent: 1, played: 9 } }, definition).statusOrder;
+    expect([...custom!.ranks]).toEqual([['sent', 1], ['played', 9]]);
+    const queued = resolveWazapinWebhooksOptions({ secrets, statusOrder: 'drop' }, { ...definition, dispatch: 'queue', queued: true });
+    expect(queued.idempotency.leaseSeconds).toBe(60);
+    expect(queued.statusOrder!.leaseSeconds).toBe(5 * 60 + 30);
+    expect(resolveWazapinWebhooksOptions({ secrets }, definition).statusOrder).toBeUndefined();
   });
 
   it('takes the mode given where the module was defined when the options give none', () => {
