@@ -2,14 +2,16 @@
  * What the status-order e2e specs share (issue 13, "Status order"): apps booted with the
  * `statusOrder` options, a handler recording every run it makes, a client that retries like the
  * platform, and the checks of a storm of random orders.
- *
- * Written before the feature exists: `statusOrder`, `statusRanks`, `event.stale` and
- * `WazapinWebhookEvents.StaleStatus` are typed locally here, so the specs type-check against
- * the module as it is, and fail only by what it does.
  */
 import { Injectable, type Type } from '@nestjs/common';
 import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
-import { OnWazapinEvent, WazapinWebhookEvents, WazapinWebhooksModule, type WazapinEvent } from '../../lib/index.js';
+import {
+  OnWazapinEvent,
+  WazapinWebhooksModule,
+  type WazapinEvent,
+  type WazapinStaleStatus,
+  type WazapinWebhooksModuleOptions,
+} from '../../lib/index.js';
 import { signWazapinDelivery } from '../../lib/testing/index.js';
 import { SeededRandom } from '../support/seeded-random.js';
 import { startTestApp, type AdapterName, type TestApp } from '../support/webhook-app.js';
@@ -26,20 +28,12 @@ export const STALE = '{"received":true,"stale":true}';
 export const DUPLICATE = '{"received":true,"duplicate":true}';
 /** `WazapinWebhookEvents.StaleStatus`, by the name the contract gives it. */
 export const STALE_STATUS_EVENT = 'wazapin.status.stale';
-/** `WazapinWebhookEvents.StaleStatus` as the module exports it, `undefined` until it does. */
-export const exportedStaleStatusEvent = (): string | undefined => (WazapinWebhookEvents as Readonly<Record<string, string>>).StaleStatus;
 
-/** The options the contract adds. */
-export interface StatusOrderOptions {
-  statusOrder?: 'flag' | 'drop';
-  statusRanks?: Record<string, number>;
-}
+/** The status-order options. */
+export type StatusOrderOptions = Pick<WazapinWebhooksModuleOptions, 'statusOrder' | 'statusRanks'>;
 export type ForRootOptions = Parameters<typeof WazapinWebhooksModule.forRoot>[0];
-/** `forRoot` with the status-order options, typed so it compiles before the module declares them. */
-export const statusOrderModule = (options: ForRootOptions & StatusOrderOptions) => WazapinWebhooksModule.forRoot(options);
 
-/** The event as handlers get it with the feature: `stale` set in 'flag' mode. */
-export type StatusEvent = WazapinEvent<'message.status_update'> & { readonly stale?: unknown };
+export type StatusEvent = WazapinEvent<'message.status_update'>;
 
 /** One run of the recording handler. */
 export interface HandlerRun {
@@ -131,16 +125,10 @@ export class StatusLog {
   }
 }
 
-/** What a listener of `wazapin.status.stale` got. */
-export interface StaleEmission {
-  event?: StatusEvent;
-  rank?: unknown;
-}
-
 export interface StatusApp extends TestApp {
   readonly label: string;
   /** Payloads emitted as `wazapin.status.stale` on this app. */
-  readonly staleEmissions: StaleEmission[];
+  readonly staleEmissions: WazapinStaleStatus[];
   /** Whether {@link close} ran. */
   closed: boolean;
 }
@@ -149,15 +137,15 @@ export interface StatusApp extends TestApp {
 export async function startStatusApp(
   label: string,
   log: StatusLog,
-  registrations: (ForRootOptions & StatusOrderOptions)[],
+  registrations: ForRootOptions[],
   adapter: AdapterName = 'express',
 ): Promise<StatusApp> {
   const test = await startTestApp(adapter, {
-    imports: [EventEmitterModule.forRoot(), ...registrations.map((options) => statusOrderModule(options))],
+    imports: [EventEmitterModule.forRoot(), ...registrations.map((options) => WazapinWebhooksModule.forRoot(options))],
     providers: [log.handlerClass(label)],
   });
-  const staleEmissions: StaleEmission[] = [];
-  test.app.get(EventEmitter2).on(STALE_STATUS_EVENT, (payload: StaleEmission) => staleEmissions.push(payload));
+  const staleEmissions: WazapinStaleStatus[] = [];
+  test.app.get(EventEmitter2).on(STALE_STATUS_EVENT, (payload: WazapinStaleStatus) => staleEmissions.push(payload));
   const app: StatusApp = {
     ...test,
     label,

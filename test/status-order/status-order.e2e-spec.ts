@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { WazapinWebhookEvents } from '../../lib/index.js';
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { seedFromEnv } from '../support/seeded-random.js';
 import { waitUntil } from '../support/wait-until.js';
@@ -7,7 +8,6 @@ import {
   attempt,
   DUPLICATE,
   deliverUntilAcknowledged,
-  exportedStaleStatusEvent,
   newDeliveryId,
   newMessageId,
   RECEIVED,
@@ -36,7 +36,7 @@ const log = new StatusLog();
 const apps: StatusApp[] = [];
 
 const boot = async (options: Partial<ForRootOptions> & StatusOrderOptions, adapter: AdapterName = 'express', label = 'app') => {
-  const app = await startStatusApp(label, log, [{ secrets: secret, ...options } as ForRootOptions & StatusOrderOptions], adapter);
+  const app = await startStatusApp(label, log, [{ secrets: secret, ...options } as ForRootOptions], adapter);
   apps.push(app);
   return app;
 };
@@ -57,7 +57,7 @@ const ORDERS: [string, string[], boolean[]][] = [
 const RANK: Record<string, number> = { sent: 1, delivered: 2, read: 3, failed: 2 };
 
 it('exports the stale-status event name', () => {
-  expect(exportedStaleStatusEvent()).toBe(STALE_STATUS_EVENT);
+  expect(WazapinWebhookEvents.StaleStatus).toBe(STALE_STATUS_EVENT);
 });
 
 describe.each<[AdapterName, 'inline' | 'background', 'drop' | 'flag']>([
