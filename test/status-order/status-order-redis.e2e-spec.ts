@@ -4,6 +4,7 @@ import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { deleteKeys, describeIf, redisMissing, redisServerMissing, startRedisServer, uniquePrefix, useRedis, type RedisServer } from '../support/redis.js';
 import { seedFromEnv } from '../support/seeded-random.js';
 import { waitUntil } from '../support/wait-until.js';
+import { deferred } from '../support/webhook-app.js';
 import {
   attempt,
   DUPLICATE,
@@ -19,8 +20,8 @@ import {
   statusBody,
   StatusLog,
   statusStorm,
+  type ForRootOptions,
   type StatusApp,
-  type StatusOrderOptions,
 } from './status-order-harness.js';
 
 // Issue 13, "Status order", across instances: two apps, each with a RedisIdempotencyStore of its
@@ -49,7 +50,7 @@ describeIf(redisMissing)('status order across two instances sharing one Redis', 
   const apps: StatusApp[] = [];
 
   /** Two instances, each with a store of its own on the suite's Redis, under `keyPrefix`. */
-  const fleet = async (options: StatusOrderOptions & { dispatch?: 'inline' | 'background' }, keyPrefixes = [prefix, prefix]) => {
+  const fleet = async (options: Partial<ForRootOptions>, keyPrefixes = [prefix, prefix]) => {
     return Promise.all(
       keyPrefixes.map((keyPrefix, index) => {
         const store = new RedisIdempotencyStore(redis.url, { keyPrefix });
@@ -224,6 +225,73 @@ describeIf(redisMissing)('status order across two instances sharing one Redis', 
     },
     30_000,
   );
+
+  it("200 random orders in dispatch: 'queue', two instances each with a worker: the workers order them, the route drops what it knows is stale", async () => {
+    const queue = { connection: redis.url, prefix: `${prefix}bull`, name: 'status-order', backoff: { type: 'fixed' as const, delay: 10 } };
+    const instances = await fleet({ statusOrder: 'drop', dispatch: 'queue', queue });
+    log.behaviour.delayMs = () => randomInt(0, 6);
+    const seenOf = (messageId: unknown) => log.of(messageId).length + staleEmissionsOf(instances, messageId).length;
+    const result = await statusStorm({
+      apps: instances,
+      log,
+      secret,
+      seed: SEED,
+      mode: 'drop',
+      messages: 200,
+      perRound: 50,
+      queued: true,
+      settle: () =>
+        waitUntil('the workers to handle or drop every queued update', () => {
+          const ids = new Set(log.runs.map((run) => run.messageId));
+          return ids.size === 200 && [...ids].every((id) => seenOf(id) === 4) && log.active === 0;
+        }, 30_000),
+    });
+    console.log(`across two instances, queue: ${result.summary}`);
+    expect(new Set(log.runs.map((run) => run.app))).toEqual(new Set(['instance-a', 'instance-b']));
+    expect({ seed: result.seed, violations: result.violations.slice(0, 20), count: result.violations.length }).toEqual({
+      seed: result.seed,
+      violations: [],
+      count: 0,
+    });
+  }, 60_000);
+});
+
+describeIf(redisMissing)("status order in dispatch: 'queue', a message held longer than the wait", () => {
+  let redis: { url: string; close(): Promise<void> };
+  let prefix: string;
+  let app: StatusApp | undefined;
+
+  beforeAll(async () => {
+    redis = await useRedis();
+  });
+  afterEach(async () => {
+    await app?.close();
+    await deleteKeys(redis.url, prefix);
+  });
+  afterAll(() => redis.close());
+
+  it('the worker delays an update whose message is held (no attempt spent) and handles it, fresh, once the first settles', async () => {
+    log.reset();
+    prefix = `${uniquePrefix('status-order-queue')}:`;
+    const store = new RedisIdempotencyStore(redis.url, { keyPrefix: prefix });
+    app = await startStatusApp('queue', log, [
+      { secrets: secret, statusOrder: 'drop', dispatch: 'queue', queue: { connection: redis.url, prefix: `${prefix}bull`, attempts: 1 }, idempotency: { store } },
+    ]);
+    const messageId = newMessageId('held');
+    const gate = deferred();
+    log.behaviour.hold = (event) => (event.payload.status === 'delivered' ? gate.promise : undefined);
+    expect((await attempt(app.url + ROUTE, secret, newDeliveryId(), statusBody(messageId, 'delivered'))).text).toBe(RECEIVED);
+    await waitUntil('delivered to be handled', () => log.of(messageId).length === 1);
+    expect((await attempt(app.url + ROUTE, secret, newDeliveryId(), statusBody(messageId, 'read'))).text).toBe(RECEIVED);
+    // Past the worker's one-second wait: the job of read is delayed, not failed (attempts: 1 would leave it failed).
+    await new Promise((resolve) => setTimeout(resolve, 1800));
+    expect(log.statuses(messageId)).toEqual(['delivered']);
+    gate.resolve();
+    await waitUntil('read to be handled after delivered', () => log.of(messageId).length === 2, 10_000);
+    expect(log.of(messageId).map((run) => [run.status, run.ok])).toEqual([['delivered', true], ['read', true]]);
+    expect(log.of(messageId)[1].startSeq).toBeGreaterThan(log.of(messageId)[0].endSeq!);
+    expect((await attempt(app.url + ROUTE, secret, newDeliveryId(), statusBody(messageId, 'sent'))).text).toBe(STALE);
+  });
 });
 
 describeIf(redisServerMissing)('status order while Redis is stopped', () => {
