@@ -41,6 +41,9 @@ export const MODULE_PATH = '/webhooks/wazapin';
 /** The tenant the `tenants` registration of the in-memory app knows, and its route. */
 const BENCH_TENANT = 'bench-tenant';
 export const TENANTS_PATH = `/webhooks/tenants/${BENCH_TENANT}`;
+/** Routes of the in-memory app's registrations with `statusOrder: 'drop'` and with `validatePayloads`. */
+export const ORDERED_PATH = '/webhooks/ordered';
+export const VALIDATED_PATH = '/webhooks/validated';
 
 const UNRELATED_HANDLER_COUNT = 100;
 const OTHER_CATALOGUED = ['message.new', 'message.sent', 'conversation.updated', 'contact.updated', 'template.status_update'];
@@ -149,7 +152,8 @@ function moduleOptions(setup: ModuleSetup, secret: string, redis: Redis | undefi
 /**
  * Starts the benchmark's app on loopback: the bare routes, the hand-written receivers and the
  * module's route side by side, the module set up as `setup` says, as a user would set it up,
- * and with the in-memory setup a `tenants` registration too.
+ * and with the in-memory setup a `tenants` registration and registrations with `statusOrder` and
+ * `validatePayloads` too.
  * `redisUrl` is needed by the `redis` and `queue` setups.
  */
 export async function startBenchApp(
@@ -161,14 +165,19 @@ export async function startBenchApp(
 ): Promise<INestApplication> {
   // Never connected itself: the store and the queue open connections of their own from it.
   const redis = setup === 'memory' || !redisUrl ? undefined : new Redis(redisUrl, { lazyConnect: true });
-  // Beside it, in the in-memory app, a `tenants` registration whose one tenant signs with the same secret.
-  const tenants = WazapinWebhooksModule.forRoot({
-    name: 'tenants',
-    path: 'webhooks/tenants',
-    tenants: { secrets: (tenant) => (tenant === BENCH_TENANT ? secret : undefined) },
-  });
+  // Beside it, in the in-memory app: a `tenants` registration whose one tenant signs with the same
+  // secret, and registrations as the default one but for statusOrder and validatePayloads.
+  const beside = [
+    WazapinWebhooksModule.forRoot({
+      name: 'tenants',
+      path: 'webhooks/tenants',
+      tenants: { secrets: (tenant) => (tenant === BENCH_TENANT ? secret : undefined) },
+    }),
+    WazapinWebhooksModule.forRoot({ name: 'ordered', path: ORDERED_PATH.slice(1), secrets: secret, dispatch: 'background', statusOrder: 'drop' }),
+    WazapinWebhooksModule.forRoot({ name: 'validated', path: VALIDATED_PATH.slice(1), secrets: secret, dispatch: 'background', validatePayloads: true }),
+  ];
   @Module({
-    imports: [WazapinWebhooksModule.forRoot(moduleOptions(setup, secret, redis)), ...(setup === 'memory' ? [tenants] : [])],
+    imports: [WazapinWebhooksModule.forRoot(moduleOptions(setup, secret, redis)), ...(setup === 'memory' ? beside : [])],
     controllers: [BareController, handwrittenController(secret)],
     providers: handlerProviders(handlers),
   })

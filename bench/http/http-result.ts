@@ -4,7 +4,7 @@ import type { AdapterName } from './bench-app.js';
  * The routes measured on each adapter, in the order of a round (each round starts one further
  * on): the module next to each hand-written receiver it is compared with.
  */
-export const HTTP_TARGETS = ['bareReceipt', 'native', 'module', 'svix', 'moduleRedis', 'module100', 'moduleTenants', 'bare', 'queue'] as const;
+export const HTTP_TARGETS = ['bareReceipt', 'native', 'module', 'svix', 'moduleRedis', 'module100', 'moduleTenants', 'moduleOrdered', 'moduleValidated', 'bare', 'queue'] as const;
 export type HttpTargetName = (typeof HTTP_TARGETS)[number];
 /** The targets that need Redis, skipped without it. */
 export const REDIS_TARGETS: readonly HttpTargetName[] = ['moduleRedis', 'queue'];
@@ -60,6 +60,12 @@ export interface HttpRatios {
   /** A `tenants` registration's route (the tenant's secrets cached) / the module route: what resolving a tenant costs. */
   readonly tenantsOverModule: number;
   readonly tenantsOverModuleByCpu: number;
+  /** A registration with `statusOrder: 'drop'` / the module route (every update fresh, so a claim and a record each): what ordering costs. */
+  readonly statusOrderOverModule: number;
+  readonly statusOrderOverModuleByCpu: number;
+  /** A registration with `validatePayloads` / the module route: what validating each payload costs. */
+  readonly validatedOverModule: number;
+  readonly validatedOverModuleByCpu: number;
   /** Module with `RedisIdempotencyStore` / with the in-memory store: the target is at least 0.75. Absent without Redis. */
   readonly redisOverMemory?: number;
   readonly redisOverMemoryByCpu?: number;

@@ -15,7 +15,9 @@ import {
   type HandlerSet,
   MODULE_PATH,
   type ModuleSetup,
+  ORDERED_PATH,
   TENANTS_PATH,
+  VALIDATED_PATH,
 } from './bench-app.js';
 import {
   HTTP_TARGETS,
@@ -73,6 +75,8 @@ const TARGET_SPECS: Record<HttpTargetName, TargetSpec> = {
   module100: { label: 'module route, +100 handlers', app: 'hundred', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
   moduleRedis: { label: 'module route, Redis store', app: 'redis', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
   moduleTenants: { label: 'tenants route, secrets cached', app: 'one', path: TENANTS_PATH, expectBody: RECEIPT, verifies: true },
+  moduleOrdered: { label: "module route, statusOrder: 'drop'", app: 'one', path: ORDERED_PATH, expectBody: RECEIPT, verifies: true },
+  moduleValidated: { label: 'module route, validatePayloads', app: 'one', path: VALIDATED_PATH, expectBody: RECEIPT, verifies: true },
   queue: { label: 'module route, queue mode', app: 'queue', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
 };
 
@@ -293,6 +297,10 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
       module100OverModule: paired('module100', 'module'),
       tenantsOverModule: paired('moduleTenants', 'module'),
       tenantsOverModuleByCpu: pairedByCpu('moduleTenants', 'module'),
+      statusOrderOverModule: paired('moduleOrdered', 'module'),
+      statusOrderOverModuleByCpu: pairedByCpu('moduleOrdered', 'module'),
+      validatedOverModule: paired('moduleValidated', 'module'),
+      validatedOverModuleByCpu: pairedByCpu('moduleValidated', 'module'),
       ...(withRedis ? { redisOverMemory: paired('moduleRedis', 'module'), redisOverMemoryByCpu: pairedByCpu('moduleRedis', 'module') } : {}),
     },
     queue: withRedis && targets.queue ? summariseQueue(targets.queue, runs.queue, queueRuns) : undefined,

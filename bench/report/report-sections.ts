@@ -38,7 +38,7 @@ function verifySection({ verify }: BenchResults): ReportSection {
 }
 
 /** The routes in the order the tables show them. */
-const HTTP_ROWS: readonly HttpTargetName[] = ['bare', 'bareReceipt', 'native', 'svix', 'module', 'module100', 'moduleTenants', 'moduleRedis', 'queue'];
+const HTTP_ROWS: readonly HttpTargetName[] = ['bare', 'bareReceipt', 'native', 'svix', 'module', 'module100', 'moduleTenants', 'moduleOrdered', 'moduleValidated', 'moduleRedis', 'queue'];
 
 function httpSection({ http }: BenchResults): ReportSection {
   const rows = [['Adapter', 'Route', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'load gen CPU']];
@@ -113,6 +113,8 @@ function comparisonSection({ http }: BenchResults): ReportSection {
     row('module, Redis store / in-memory store', r.redisOverMemory, 'moduleRedis', 'module', r.redisOverMemoryByCpu, HTTP_TARGET_BOUNDS.redis);
     row('module, 100 more handlers / 1 handler', r.module100OverModule, 'module100', 'module');
     row('tenants route, secrets cached / module', r.tenantsOverModule, 'moduleTenants', 'module', r.tenantsOverModuleByCpu);
+    row("module, statusOrder: 'drop' / module", r.statusOrderOverModule, 'moduleOrdered', 'module', r.statusOrderOverModuleByCpu);
+    row('module, validatePayloads / module', r.validatedOverModule, 'moduleValidated', 'module', r.validatedOverModuleByCpu);
   }
   return {
     title: 'Module route against the route you would write, same app, same run',
