@@ -51,14 +51,11 @@ const OPTIONS: ValidatorOptions = Object.freeze({
   validationError: Object.freeze({ target: false, value: false }),
 });
 
-function collect(errors: readonly ValidationError[], parent: string, into: WazapinPayloadViolation[]): void {
-  for (const error of errors) {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
-      into.push({ field, constraint, message });
-    }
-    collect(error.children ?? [], field, into);
-  }
+/** One violation per failed constraint; the DTOs are flat, so errors have no children. */
+function violationsOf(errors: readonly ValidationError[]): WazapinPayloadViolation[] {
+  return errors.flatMap((error) =>
+    Object.entries(error.constraints ?? {}).map(([constraint, message]) => ({ field: error.property, constraint, message })),
+  );
 }
 
 /**
@@ -100,9 +97,7 @@ export function validateWazapinPayload(
     if (errors.length === 0) {
       return undefined;
     }
-    const violations: WazapinPayloadViolation[] = [];
-    collect(errors, '', violations);
-    return violations;
+    return violationsOf(errors);
   } catch {
     return [{ field: '', constraint: 'isReadable', message: 'the payload could not be read' }];
   }

@@ -5,7 +5,7 @@
  * @publicApi
  */
 export interface WazapinPayloadViolation {
-  /** The field, dotted for a nested one (`a.b`); empty for the payload itself. */
+  /** The payload's field; empty for the payload itself. */
   readonly field: string;
   /** The constraint's name, as class-validator names it: `isString`, `isNotEmpty`, `isIn`, … */
   readonly constraint: string;

@@ -20,6 +20,15 @@ export const STATUSES = ['sent', 'delivered', 'read', 'failed'] as const;
 export type Status = (typeof STATUSES)[number];
 /** The contract's default ranks. */
 export const DEFAULT_RANKS: Readonly<Record<string, number>> = { sent: 1, delivered: 2, read: 3, failed: 2 };
+/** The orders seen in the wild (issue 13), sent one after another: each status, and whether it is stale. */
+export const ORDERS_IN_THE_WILD: [string, string[], boolean[]][] = [
+  ['sent, read, delivered', ['sent', 'read', 'delivered'], [false, false, true]],
+  ['delivered, sent', ['delivered', 'sent'], [false, true]],
+  ['sent, failed', ['sent', 'failed'], [false, false]],
+  ['read, failed', ['read', 'failed'], [false, true]],
+  ['delivered, failed', ['delivered', 'failed'], [false, true]],
+  ['failed, delivered', ['failed', 'delivered'], [false, true]],
+];
 
 export const ROUTE = '/webhooks/wazapin/message.status_update';
 /** The exact bodies the route answers. */
@@ -402,4 +411,13 @@ export async function statusStorm(options: StormOptions): Promise<StormResult> {
     `seed ${seed}, ${messages.length} messages (${mode}): answers ${JSON.stringify(Object.fromEntries(answerCounts))}, ` +
     `${staleAnswers} stale updates, ${violations.length} violations`;
   return { seed, violations, summary };
+}
+
+/** Fails with the seed and the first violations of a storm, if it had any. */
+export function expectNoViolations(result: StormResult): void {
+  expect({ seed: result.seed, violations: result.violations.slice(0, 20), count: result.violations.length }).toEqual({
+    seed: result.seed,
+    violations: [],
+    count: 0,
+  });
 }
