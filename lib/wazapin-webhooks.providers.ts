@@ -82,9 +82,9 @@ export const idempotencyStoreProvider: FactoryProvider<IdempotencyStore> = {
  */
 export const statusOrderProvider: FactoryProvider<StatusOrder | null> = {
   provide: WAZAPIN_STATUS_ORDER,
-  inject: [WAZAPIN_OPTIONS, WAZAPIN_IDEMPOTENCY_STORE, WazapinEventEmitter],
-  useFactory: (options: ResolvedWazapinWebhooksOptions, store: IdempotencyStore, events: WazapinEventEmitter) =>
-    options.statusOrder ? new StatusOrder(options, store, events) : null,
+  inject: [WAZAPIN_OPTIONS, WAZAPIN_IDEMPOTENCY_STORE, WazapinEventEmitter, HandlerLedger],
+  useFactory: (options: ResolvedWazapinWebhooksOptions, store: IdempotencyStore, events: WazapinEventEmitter, ledger: HandlerLedger) =>
+    options.statusOrder ? new StatusOrder(options, store, events, ledger) : null,
 };
 
 /** The dispatcher of the configured mode; the queue's exists in `dispatch: 'queue'` only. */

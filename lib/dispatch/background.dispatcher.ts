@@ -56,6 +56,8 @@ export class BackgroundDispatcher implements WazapinDispatcher, BeforeApplicatio
   }
 
   private run(event: WazapinEvent, claim: DeliveryClaim): Promise<void> {
-    return runHandlers(this.handlers, event, this.logger).then((failures) => (failures?.length === 0 ? claim.complete() : claim.release()));
+    return runHandlers(this.handlers, event, this.logger).then((failures) =>
+      failures?.length === 0 ? claim.complete() : claim.release(failures !== undefined && failures.length < this.handlers.countHandlers(event)),
+    );
   }
 }

@@ -6,6 +6,10 @@
 export interface DeliveryClaim {
   /** Marks the delivery handled for the dedupe TTL: its copies are answered as duplicates. */
   complete(): Promise<void>;
-  /** Gives the delivery back, so the platform's retry or a redelivery runs it. */
-  release(): Promise<void>;
+  /**
+   * Gives the delivery back, so the platform's retry or a redelivery runs it. `partly`: some of
+   * its handlers succeeded, so a status update's rank is recorded all the same (those handlers
+   * saw it; see `StatusOrder`).
+   */
+  release(partly?: boolean): Promise<void>;
 }

@@ -20,7 +20,8 @@ export class InlineDispatcher implements WazapinDispatcher {
   ) {}
 
   async handOff(event: WazapinEvent, claim: DeliveryClaim): Promise<void> {
-    const failures = await runHandlers(this.handlers, event, this.logger, await this.ledger.succeededBefore(event));
+    const skip = await this.ledger.succeededBefore(event);
+    const failures = await runHandlers(this.handlers, event, this.logger, skip);
     if (failures?.length === 0) {
       await claim.complete();
       return;
@@ -28,7 +29,7 @@ export class InlineDispatcher implements WazapinDispatcher {
     if (failures) {
       await this.ledger.recordPartial(event, failures);
     }
-    await claim.release();
+    await claim.release(failures !== undefined && (skip.size > 0 || failures.length < this.handlers.countHandlers(event, skip)));
     throw new InternalServerErrorException(`${failures?.length ?? 'Some'} handler(s) failed; the delivery will be retried`);
   }
 }

@@ -37,6 +37,12 @@ export class WazapinEventDispatcher {
     private readonly events: WazapinEventEmitter,
   ) {}
 
+  /** How many handlers {@link dispatch} runs for `event` with `skip`. */
+  countHandlers(event: WazapinEvent, skip?: ReadonlySet<string>): number {
+    const all = this.explorer.handlersFor(event);
+    return skip ? all.filter((handler) => !skip.has(handler.name)).length : all.length;
+  }
+
   /**
    * Runs the handlers of `event`, except those named in `skip` (handlers that already
    * succeeded on an earlier attempt of a queued delivery). A handler that returns without a

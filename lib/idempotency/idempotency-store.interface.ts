@@ -49,11 +49,13 @@ export interface IdempotencyStore {
   releaseAll?(keys: readonly string[]): Promise<void>;
   /**
    * For `statusOrder`, atomically: `stale` when `rank` is not above the rank recorded for `key`
-   * (a message), `busy` while another token holds the key's lease, otherwise a lease of
-   * `leaseSeconds` held by `token` and `fresh`. Optional, with the three methods after it: a
-   * store without them cannot serve `statusOrder`, which then fails boot.
+   * (a message; with `allowEqual`, when it is below it), `busy` while another token holds the
+   * key's lease, otherwise a lease of `leaseSeconds` held by `token` and `fresh`. `allowEqual`
+   * serves the retry of an update some of whose handlers succeeded: that attempt recorded its
+   * rank. Optional, with the three methods after it: a store without them cannot serve
+   * `statusOrder`, which then fails boot.
    */
-  claimStatus?(key: string, rank: number, token: string, leaseSeconds: number): Promise<StatusClaim>;
+  claimStatus?(key: string, rank: number, token: string, leaseSeconds: number, allowEqual?: boolean): Promise<StatusClaim>;
   /**
    * Records `rank` for `key` when above the recorded one, kept for `ttlSeconds`, and drops the
    * lease if `token` still holds it.

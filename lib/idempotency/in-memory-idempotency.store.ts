@@ -189,8 +189,8 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     return SETTLED;
   }
 
-  async claimStatus(key: string, rank: number, token: string, leaseSeconds: number): Promise<StatusClaim> {
-    return this.statuses.claim(key, rank, token, leaseSeconds);
+  async claimStatus(key: string, rank: number, token: string, leaseSeconds: number, allowEqual = false): Promise<StatusClaim> {
+    return this.statuses.claim(key, rank, token, leaseSeconds, allowEqual);
   }
 
   async completeStatus(key: string, rank: number, token: string, ttlSeconds: number): Promise<void> {

@@ -1,4 +1,5 @@
 import type { StatusClaim } from './idempotency-store.interface.js';
+import { keyDigest } from './key-fingerprint.js';
 
 /** What is kept of one message: the highest rank handled, and the lease of an update being handled. */
 interface StatusEntry {
@@ -13,7 +14,8 @@ interface StatusEntry {
 const EXPIRED_SWEEP_PER_CALL = 4;
 
 /**
- * The status ranks of {@link InMemoryIdempotencyStore}: per message, in a `Map` kept in write
+ * The status ranks of {@link InMemoryIdempotencyStore}: per message, keyed by a 16-character
+ * digest of its key (so a long message id costs no more than a short one), in a `Map` kept in write
  * order, so the oldest written are swept once expired, a few per call, and evicted first beyond
  * `maxEntries`. Every method is synchronous, so nothing comes between a check and its write.
  */
@@ -31,10 +33,11 @@ export class InMemoryStatusLedger {
     return this.entries.size;
   }
 
-  claim(key: string, rank: number, token: string, leaseSeconds: number): StatusClaim {
+  claim(key: string, rank: number, token: string, leaseSeconds: number, allowEqual: boolean): StatusClaim {
     const now = this.now();
+    key = keyDigest(key);
     const entry = this.live(key, now);
-    if (entry?.rank !== undefined && rank <= entry.rank) {
+    if (entry?.rank !== undefined && (allowEqual ? rank < entry.rank : rank <= entry.rank)) {
       return 'stale';
     }
     if (entry?.token !== undefined && entry.leaseEnds > now) {
@@ -47,6 +50,7 @@ export class InMemoryStatusLedger {
 
   complete(key: string, rank: number, token: string, ttlSeconds: number): void {
     const now = this.now();
+    key = keyDigest(key);
     const entry = this.live(key, now);
     const holds = entry?.token === token;
     this.write(
@@ -62,6 +66,7 @@ export class InMemoryStatusLedger {
   }
 
   release(key: string, token: string): void {
+    key = keyDigest(key);
     const entry = this.live(key, this.now());
     if (entry?.token !== token) {
       return;
@@ -74,7 +79,7 @@ export class InMemoryStatusLedger {
   }
 
   rank(key: string): number | undefined {
-    return this.live(key, this.now())?.rank;
+    return this.live(keyDigest(key), this.now())?.rank;
   }
 
   private live(key: string, now: number): StatusEntry | undefined {

@@ -12,6 +12,11 @@ const md5Binary: (key: string) => string = oneShotHash
   ? (key) => oneShotHash('md5', key, 'binary')
   : (key) => crypto.createHash('md5').update(key).digest('binary');
 
+/** The 128-bit fingerprint of `key` as a string of 16 characters, for a `Map` key. */
+export function keyDigest(key: string): string {
+  return md5Binary(key);
+}
+
 /**
  * Writes the 128-bit fingerprint of `key` into `out` (four words, from `offset`). Two distinct
  * keys share a fingerprint with probability 2^-128, so a store of a million keys can treat equal

@@ -102,12 +102,15 @@ return released`;
  * `until` (epoch ms, by Redis's clock, so instances' clocks do not matter).
  *
  * Claims the status of rank ARGV[1] for token ARGV[2] with a lease of ARGV[3] ms: `stale` when
- * the recorded rank is not below it, `busy` while another lease lasts. The hash lives at least
- * as long as the lease.
+ * the recorded rank is not below it (ARGV[4] '1': is above it), `busy` while another lease lasts.
+ * The hash lives at least as long as the lease.
  */
 const CLAIM_STATUS_SCRIPT = `
 local recorded = redis.call('HGET', KEYS[1], 'rank')
-if recorded and tonumber(ARGV[1]) <= tonumber(recorded) then return 'stale' end
+if recorded then
+  local rank, held = tonumber(ARGV[1]), tonumber(recorded)
+  if rank < held or (rank == held and ARGV[4] ~= '1') then return 'stale' end
+end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local holder = redis.call('HMGET', KEYS[1], 'token', 'until')
@@ -153,7 +156,7 @@ interface StoreScripts {
   wazapinIdempotencyComplete(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   wazapinIdempotencyCompleteBatch(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Promise<number>;
   wazapinIdempotencyRelease(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
-  wazapinStatusClaim(numberOfKeys: 1, key: string, rank: number, token: string, leaseMs: number): Promise<StatusClaim>;
+  wazapinStatusClaim(numberOfKeys: 1, key: string, rank: number, token: string, leaseMs: number, allowEqual: '0' | '1'): Promise<StatusClaim>;
   wazapinStatusComplete(numberOfKeys: 1, key: string, rank: number, token: string, ttlSeconds: number): Promise<number>;
   wazapinStatusRelease(numberOfKeys: 1, key: string, token: string): Promise<number>;
 }
@@ -383,9 +386,9 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
   }
 
   /** One script: the check and the lease are atomic, so two instances never both take a message's status. */
-  async claimStatus(key: string, rank: number, token: string, leaseSeconds: number): Promise<StatusClaim> {
+  async claimStatus(key: string, rank: number, token: string, leaseSeconds: number, allowEqual = false): Promise<StatusClaim> {
     await this.redis.connected();
-    return this.scripts.wazapinStatusClaim(1, this.keyPrefix + key, rank, token, Math.max(1, Math.ceil(leaseSeconds * 1000)));
+    return this.scripts.wazapinStatusClaim(1, this.keyPrefix + key, rank, token, Math.max(1, Math.ceil(leaseSeconds * 1000)), allowEqual ? '1' : '0');
   }
 
   completeStatus(key: string, rank: number, token: string, ttlSeconds: number): Promise<void> {

@@ -21,6 +21,8 @@ import type { WazapinQueueJobFailure } from './wazapin-queue-failure.interface.j
 const SHUTDOWN_POLL_MS = 20;
 /** How long a status update waits in the queue while another of its message is handled. */
 const BUSY_STATUS_DELAY_MS = 1000;
+/** How long it waits while the store that orders it cannot be reached: an outage spends no attempt. */
+const STORE_DOWN_DELAY_MS = 5000;
 /** How long shutdown waits, once handlers are done, for BullMQ to record their jobs' outcome. */
 const RECORD_TIMEOUT_MS = 5000;
 
@@ -117,14 +119,21 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
 
   /**
    * With `statusOrder`, a status update is ordered here, where its handlers run: it waits in
-   * the queue (delayed, no attempt spent) while another update of its message is handled.
+   * the queue (delayed, no attempt spent) while another update of its message is handled, or
+   * while the store cannot be reached.
    */
   private async runHandlers(job: Job<WazapinQueuedDelivery>, token?: string): Promise<void> {
     const event = withFetchMessage(fromQueuedDelivery(job.data, this.options.account), this.messages);
-    const status = this.statusOrder && event.invalid === undefined ? await this.statusOrder.take(event) : undefined;
-    if (status === 'busy') {
+    const handled = new Set(job.data.handled);
+    let status: Awaited<ReturnType<StatusOrder['take']>> | 'unreachable';
+    try {
+      status = this.statusOrder && event.invalid === undefined ? await this.statusOrder.take(event, handled.size > 0) : undefined;
+    } catch {
+      status = 'unreachable';
+    }
+    if (status === 'busy' || status === 'unreachable') {
       this.unsettled.delete(job.id ?? '');
-      await job.moveToDelayed(Date.now() + BUSY_STATUS_DELAY_MS, token);
+      await job.moveToDelayed(Date.now() + (status === 'busy' ? BUSY_STATUS_DELAY_MS : STORE_DOWN_DELAY_MS), token);
       throw new this.bullmq!.DelayedError();
     }
     if (status === 'stale' && this.statusOrder!.drops) {
@@ -132,7 +141,6 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       return;
     }
     const held = typeof status === 'object' ? status : undefined;
-    const handled = new Set(job.data.handled);
     const failures = await this.dispatcher.dispatch(event, handled).catch(async (error: unknown) => {
       await held?.release();
       throw error;
@@ -141,7 +149,8 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       await held?.complete();
       return;
     }
-    await held?.release();
+    // Handlers that succeeded saw the rank: it is recorded, and the retry of the others is not stale.
+    await (handled.size > 0 || failures.length < this.dispatcher.countHandlers(event, handled) ? held?.complete() : held?.release());
     const failed = new Set(failures.map((failure) => failure.handler));
     for (const handler of this.explorer.handlersFor(event)) {
       if (!failed.has(handler.name)) {

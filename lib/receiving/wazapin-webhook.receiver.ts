@@ -84,7 +84,9 @@ export class WazapinWebhookReceiver {
     }, this.messages);
     const invalid = this.payloadChecks?.inspect(event) ?? false;
     const namespace = delivery.tenant === undefined ? this.namespace : dedupeNamespace(this.account, delivery.tenant);
-    let claim = await this.claims.claim(dedupeKeys(delivery.id, resolved.type, resolved.payload, namespace));
+    const keys = dedupeKeys(delivery.id, resolved.type, resolved.payload, namespace);
+    // An invalid copy claims its delivery id only: its message key would make the valid copy under another id a duplicate.
+    let claim = await this.claims.claim(invalid ? keys.slice(0, 1) : keys);
     if (claim === 'done') {
       return DUPLICATE;
     }

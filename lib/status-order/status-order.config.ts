@@ -29,13 +29,17 @@ export function resolveStatusOrder(
   if (!MODES.includes(mode)) {
     throw new WazapinConfigurationError(`WazapinWebhooksModule: statusOrder must be 'flag' or 'drop', got "${String(mode)}"`);
   }
-  if (ranks !== undefined && (typeof ranks !== 'object' || ranks === null || Array.isArray(ranks))) {
-    throw new WazapinConfigurationError('WazapinWebhooksModule: statusRanks must be an object of status to rank, such as { sent: 1, delivered: 2 }');
+  const plain = (value: object) => [Object.prototype, null].includes(Object.getPrototypeOf(value));
+  if (ranks !== undefined && (typeof ranks !== 'object' || ranks === null || !plain(ranks) || Object.keys(ranks).length === 0)) {
+    throw new WazapinConfigurationError(
+      'WazapinWebhooksModule: statusRanks must be a plain object of status to rank with one status at least, such as { sent: 1, delivered: 2 }',
+    );
   }
   const entries = Object.entries(ranks ?? DEFAULT_STATUS_RANKS);
   for (const [status, rank] of entries) {
     if (typeof rank !== 'number' || !Number.isFinite(rank)) {
-      throw new WazapinConfigurationError(`WazapinWebhooksModule: statusRanks.${status} must be a finite number, got ${String(rank)}`);
+      const shown = typeof rank === 'number' ? String(rank) : `${typeof rank === 'object' && rank !== null ? 'an object' : `a ${typeof rank}`}`;
+      throw new WazapinConfigurationError(`WazapinWebhooksModule: statusRanks.${status} must be a finite number, got ${shown}`);
     }
   }
   return Object.freeze({ mode, ranks: new Map(entries), leaseSeconds });

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { ConflictException, Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { ConflictException, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { DeliveryClaim } from '../dispatch/delivery-claim.interface.js';
 import { WazapinEventEmitter } from '../events/wazapin-event-emitter.js';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import type { IdempotencyStore, StatusClaim } from '../idempotency/idempotency-store.interface.js';
 import { dedupeNamespace } from '../receiving/dedupe-keys.js';
+import type { HandlerLedger } from '../receiving/handler-ledger.js';
+import { errorMessage } from '../utils/error-message.js';
 import { OutageLog } from '../utils/outage-log.js';
 import { printable } from '../utils/printable.js';
 import { ThrottledLog } from '../utils/throttled-log.js';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
-import { WAZAPIN_IDEMPOTENCY_STORE, WAZAPIN_OPTIONS, WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
+import { WazapinWebhookEvents } from '../wazapin-webhooks.constants.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import type { ResolvedStatusOrderOptions } from './status-order.config.js';
 import type { WazapinStaleStatus } from './wazapin-stale-status.interface.js';
@@ -23,7 +25,7 @@ const STALE_LOG_INTERVAL_MS = 60_000;
 
 /** A message's status lease, held while the handlers of a fresh update run. */
 export interface HeldStatus {
-  /** Records the update's rank and drops the lease: its handlers succeeded. */
+  /** Records the update's rank and drops the lease: its handlers succeeded (some of them, at least). */
   complete(): Promise<void>;
   /** Drops the lease without recording the rank: a handler failed, and the retry must not be stale. */
   release(): Promise<void>;
@@ -54,9 +56,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * A fresh update takes its message's status lease in the store (one atomic operation), so two
  * instances never handle two updates of a message at once, and records its rank only once its
  * handlers succeeded; the handlers of a message thus see its ranks rising, strictly, and a
- * failed one leaves its retry fresh.
+ * failed one leaves its retry fresh. When some handlers of an update succeeded and others
+ * failed, its rank is recorded (those that succeeded saw it, and must not see a lower one
+ * next), and its retry is stale only below a higher rank: the failed handlers get it then.
  */
-@Injectable()
 export class StatusOrder {
   private readonly logger = new Logger('WazapinWebhooks');
   private readonly storeOutage = new OutageLog(this.logger, 'Idempotency store (status order)');
@@ -69,13 +72,17 @@ export class StatusOrder {
   private tokens = 0;
   /** Leases this process holds, by status key: an update of the same message waits for it here rather than polling. */
   private readonly held = new Map<string, Promise<void>>();
+  /** In `inline` mode, what tells a retry after a partial failure (the platform's) from a late update. */
+  private readonly ledger?: HandlerLedger;
 
   constructor(
-    @Inject(WAZAPIN_OPTIONS) options: ResolvedWazapinWebhooksOptions,
-    @Inject(WAZAPIN_IDEMPOTENCY_STORE) store: IdempotencyStore,
+    options: ResolvedWazapinWebhooksOptions,
+    store: IdempotencyStore,
     private readonly events: WazapinEventEmitter,
+    ledger: HandlerLedger,
   ) {
     this.settings = options.statusOrder!;
+    this.ledger = options.dispatch === 'inline' ? ledger : undefined;
     this.store = checkStore(store);
     ({ ttlSeconds: this.ttlSeconds, failOpen: this.failOpen } = options.idempotency);
   }
@@ -95,6 +102,9 @@ export class StatusOrder {
     let turn: HeldStatus | 'stale' | 'busy' | undefined;
     try {
       turn = await this.take(event);
+      if (turn === 'stale' && this.ledger && (await this.ledger.succeededBefore(event)).size > 0) {
+        turn = await this.take(event, true);
+      }
     } catch (error) {
       await claim.release();
       throw error;
@@ -112,7 +122,7 @@ export class StatusOrder {
     const status = turn;
     return {
       complete: () => Promise.all([claim.complete(), status.complete()]).then(() => undefined),
-      release: () => Promise.all([claim.release(), status.release()]).then(() => undefined),
+      release: (partly) => Promise.all([claim.release(partly), partly ? status.complete() : status.release()]).then(() => undefined),
     };
   }
 
@@ -142,9 +152,11 @@ export class StatusOrder {
    * The status lease of a fresh update, `'stale'`, `'busy'` after waiting up to a second for
    * the update of the message being handled, or `undefined` when the event is not ordered (not
    * a status update, no message id, a status without a rank). Sets `event.stale` on status
-   * updates. A store failure throws a 503 (`failOpen`: not ordered).
+   * updates. A store failure throws a 503 (`failOpen`: not ordered). `retryOfPartial`: an
+   * attempt of this delivery where some handlers succeeded recorded its rank, which is then not
+   * stale.
    */
-  async take(event: WazapinEvent): Promise<HeldStatus | 'stale' | 'busy' | undefined> {
+  async take(event: WazapinEvent, retryOfPartial = false): Promise<HeldStatus | 'stale' | 'busy' | undefined> {
     const update = this.orderedUpdate(event);
     if (update === undefined) {
       return undefined;
@@ -152,7 +164,7 @@ export class StatusOrder {
     const token = this.tokenPrefix + (++this.tokens).toString(36);
     const deadline = Date.now() + BUSY_WAIT_MS;
     for (let attempt = 0; ; attempt++) {
-      const claim = await this.claim(update, token);
+      const claim = await this.claim(update, token, retryOfPartial);
       if (claim === undefined) {
         return undefined;
       }
@@ -184,12 +196,15 @@ export class StatusOrder {
     return { key: `${dedupeNamespace(event.account, event.tenant)}status:${messageId}`, rank };
   }
 
-  private async claim(update: OrderedUpdate, token: string): Promise<StatusClaim | undefined> {
+  private async claim(update: OrderedUpdate, token: string, allowEqual: boolean): Promise<StatusClaim | undefined> {
     try {
-      const claim = await this.store.claimStatus(update.key, update.rank, token, this.settings.leaseSeconds);
+      const claim = await this.store.claimStatus(update.key, update.rank, token, this.settings.leaseSeconds, allowEqual);
       this.storeOutage.recovered();
       return claim;
     } catch (error) {
+      // A claim that timed out here may still run once the store recovers; its lease, which no
+      // update holds, would keep the message busy until it expired. Sent after it, best effort.
+      void this.store.releaseStatus(update.key, token).catch(() => undefined);
       this.storeOutage.failed(error, this.failOpen ? 'dispatching status updates unordered' : 'answering 503 until it recovers');
       if (this.failOpen) {
         return undefined;
@@ -203,9 +218,9 @@ export class StatusOrder {
     const settled = new Promise<void>((resolve) => (done = resolve));
     this.held.set(update.key, settled);
     let once: Promise<void> | undefined;
-    const settle = (work: () => Promise<void>) =>
+    const settle = (work: () => Promise<void>, failed: string) =>
       (once ??= work()
-        .catch((error: unknown) => this.storeOutage.failed(error, 'the status lease expires by itself'))
+        .catch((error: unknown) => this.logger.warn(`${failed}: ${errorMessage(error)}`))
         .finally(() => {
           if (this.held.get(update.key) === settled) {
             this.held.delete(update.key);
@@ -213,8 +228,17 @@ export class StatusOrder {
           done();
         }));
     return {
-      complete: () => settle(() => this.store.completeStatus(update.key, update.rank, token, this.ttlSeconds)),
-      release: () => settle(() => this.store.releaseStatus(update.key, token)),
+      complete: () =>
+        settle(
+          () => this.store.completeStatus(update.key, update.rank, token, this.ttlSeconds),
+          `Could not record a status update's rank (${update.rank}) in the idempotency store: a lower status of its message may ` +
+            `be handled as fresh, and its other updates wait until the lease ends (${this.settings.leaseSeconds} s)`,
+        ),
+      release: () =>
+        settle(
+          () => this.store.releaseStatus(update.key, token),
+          `Could not give back a message's status lease: its other updates wait until it ends (${this.settings.leaseSeconds} s)`,
+        ),
     };
   }
 

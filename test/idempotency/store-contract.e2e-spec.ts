@@ -219,6 +219,17 @@ function storeContract(make: () => Promise<Subject>, { shared }: { shared: boole
       expect(await store.claimStatus(key, 1, 'd', 60)).toBe('stale');
     });
 
+    it('allowEqual (the retry of an update some handlers completed): the recorded rank is fresh again, a lower one still stale', async () => {
+      const store = statuses(subject.store);
+      await store.claimStatus(key, 2, 'a', 60);
+      await store.completeStatus(key, 2, 'a', 3600);
+      expect(await store.claimStatus(key, 1, 'b', 60, true)).toBe('stale');
+      expect(await store.claimStatus(key, 2, 'b', 60, false)).toBe('stale');
+      expect(await store.claimStatus(key, 2, 'b', 60, true)).toBe('fresh');
+      await store.completeStatus(key, 2, 'b', 3600);
+      expect(await store.statusRank(key)).toBe(2);
+    });
+
     it('a release records nothing and frees the message: the same rank is fresh again', async () => {
       const store = statuses(subject.store);
       expect(await store.claimStatus(key, 2, 'a', 60)).toBe('fresh');

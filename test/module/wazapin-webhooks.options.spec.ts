@@ -59,7 +59,10 @@ describe('resolveWazapinWebhooksOptions', () => {
     [{ statusOrder: 'sort' as never }, definition, /statusOrder must be 'flag' or 'drop', got "sort"/],
     [{ statusRanks: { sent: 1 } }, definition, /statusRanks is set but statusOrder is not/],
     [{ statusOrder: 'drop' as const, statusRanks: { sent: 1, read: Number.NaN } }, definition, /statusRanks.read must be a finite number, got NaN/],
-    [{ statusOrder: 'drop' as const, statusRanks: [1, 2] as never }, definition, /statusRanks must be an object of status to rank/],
+    [{ statusOrder: 'drop' as const, statusRanks: [1, 2] as never }, definition, /statusRanks must be a plain object of status to rank/],
+    [{ statusOrder: 'drop' as const, statusRanks: new Map([['sent', 1]]) as never }, definition, /statusRanks must be a plain object/],
+    [{ statusOrder: 'drop' as const, statusRanks: {} }, definition, /with one status at least/],
+    [{ statusOrder: 'drop' as const, statusRanks: { sent: '1' as never } }, definition, /statusRanks.sent must be a finite number, got a string/],
   ])('refuses %j (%j) with a WazapinConfigurationError saying why', (options, fixed, message) => {
     const resolve = () => resolveWazapinWebhooksOptions({ secrets: generateWazapinSecret(), ...options }, fixed);
     expect(resolve).toThrow(WazapinConfigurationError);

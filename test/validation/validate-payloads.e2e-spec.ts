@@ -108,6 +108,17 @@ describe.each(ADAPTERS)('validatePayloads on %s', (adapter) => {
     expect(said[0].message).not.toMatch(/\b42\b/);
   });
 
+  it('an invalid copy claims its delivery id only: the valid copy of that message and status, under another id, is handled', async () => {
+    t = await boot(adapter);
+    const valid = sampleWazapinPayload('message.status_update', { status: 'read' });
+    expect((await t.deliver({ secret, body: { ...valid, organization_id: 123 } }, route('message.status_update'))).json).toEqual({
+      received: true,
+      invalid: true,
+    });
+    expect((await t.deliver({ secret, body: valid }, route('message.status_update'))).json).toEqual({ received: true });
+    expect(t.seen.typed.map((event) => event.payload)).toEqual([valid]);
+  });
+
   it('off by default: the same payload reaches the typed handlers', async () => {
     t = await boot(adapter, { validatePayloads: false });
     const { message_id: _dropped, ...payload } = sampleWazapinPayload('message.new');
