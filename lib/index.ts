@@ -91,6 +91,7 @@ export { RetryWazapinDeliveryDto } from './api/dto/retry-delivery.dto.js';
 export { SyncWazapinEndpointDto } from './api/dto/sync-endpoint.dto.js';
 export type { WazapinEndpoint, WazapinWebhookSettings } from './api/interfaces/wazapin-endpoint.interface.js';
 export type { WazapinMessage } from './api/interfaces/wazapin-message.interface.js';
+export type { WazapinRecoveryOptions, WazapinRecoveryProgress, WazapinRecoveryResult } from './recovery/wazapin-recovery.interface.js';
 export type {
   WazapinDelivery,
   WazapinDeliveryRetry,

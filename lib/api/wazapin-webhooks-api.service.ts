@@ -9,6 +9,8 @@ import { SendWazapinTestDeliveryDto } from './dto/send-test-delivery.dto.js';
 import { SyncWazapinEndpointDto } from './dto/sync-endpoint.dto.js';
 import { UpdateWazapinEndpointDto } from './dto/update-endpoint.dto.js';
 import { validateInput } from './dto/validate-input.js';
+import { recoverFailedDeliveries } from '../recovery/recover-failed-deliveries.js';
+import type { WazapinRecoveryOptions, WazapinRecoveryResult } from '../recovery/wazapin-recovery.interface.js';
 import { handledEventTypes } from './handled-event-types.js';
 import { type WazapinApiRequest, WazapinHttpClient } from './http/wazapin-http.client.js';
 import type { WazapinApiAccount, WazapinApiOptions } from './interfaces/wazapin-api-options.interface.js';
@@ -182,12 +184,12 @@ export class WazapinWebhooksApiService {
 
   /**
    * Every delivery attempt matching `query`, fetching page after page as the loop asks for
-   * more. Stops with a {@link WazapinApiError} if the API hands back a cursor it gave before.
+   * more. To retry what failed, {@link recoverFailedDeliveries} retries each message once. Stops with a {@link WazapinApiError} if the API hands back a cursor it gave before.
    *
    * @example
    * ```ts
    * for await (const delivery of api.iterateDeliveries({ status: 'failed' })) {
-   *   await api.retryDelivery(delivery.message_id);
+   *   console.log(delivery.message_id, delivery.response_status_code);
    * }
    * ```
    */
@@ -224,6 +226,21 @@ export class WazapinWebhooksApiService {
     return this.call({ method: 'POST', path: `${DELIVERIES}/${id}/retry`, body }, (answer) =>
       answer === undefined ? { message_id: messageId } : readObject<WazapinDeliveryRetry>(answer, 'a retry'),
     );
+  }
+
+  /**
+   * Retries, once each, the deliveries Wazapin gave up on in a window: per message, its newest
+   * failed attempt unless a later attempt succeeded, `concurrency` at a time (default 4), a 429
+   * pausing them all for its Retry-After. A replay of something the app handled already is
+   * answered as a duplicate by the receiving side's deduplication. `dryRun` only counts.
+   *
+   * @example
+   * ```ts
+   * const { toRetry, retried, failed } = await api.recoverFailedDeliveries({ since: new Date(Date.now() - 2 * 3600_000) });
+   * ```
+   */
+  recoverFailedDeliveries(options: WazapinRecoveryOptions): Promise<WazapinRecoveryResult> {
+    return recoverFailedDeliveries(this, options);
   }
 
   /**
