@@ -4,6 +4,8 @@ export interface CliIo {
   out(text: string): void;
   /** Errors and diagnostics. */
   err(text: string): void;
+  /** A progress line that replaces the one before: on a terminal only. */
+  progress?(text: string): void;
 }
 
 /** One `wazapin-webhooks <command>`. */

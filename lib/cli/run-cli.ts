@@ -3,18 +3,20 @@ import type { CliCommand, CliIo } from './cli-command.interface.js';
 import { CliExitCode } from './cli-exit-code.js';
 import { CliUsageError } from './cli-usage.error.js';
 import { EmulatorCommand } from './commands/emulator.command.js';
+import { RecoverCommand } from './commands/recover.command.js';
 import { SendCommand } from './commands/send.command.js';
 import { VerifyCommand } from './commands/verify.command.js';
 import { packageVersion } from './package-version.js';
 
 /** The commands of the `wazapin-webhooks` bin. */
-const COMMANDS: readonly CliCommand[] = [new EmulatorCommand(), new SendCommand(), new VerifyCommand()];
+const COMMANDS: readonly CliCommand[] = [new EmulatorCommand(), new RecoverCommand(), new SendCommand(), new VerifyCommand()];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
   return `Usage: wazapin-webhooks <command> [options]
 
-Local tools for Wazapin webhooks: an emulator of the API, test deliveries, captured-delivery checks.
+Local tools for Wazapin webhooks: an emulator of the API, recovery of failed deliveries, test deliveries,
+captured-delivery checks.
 
 Commands:
 ${COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}

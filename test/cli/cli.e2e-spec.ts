@@ -59,6 +59,6 @@ describe('wazapin-webhooks', () => {
   it('exits 2 on an unknown command without echoing it', async () => {
     const run = await runBin(['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('Unknown command. Commands: emulator, send, verify. Run "wazapin-webhooks --help".\n');
+    expect(run.stderr).toBe('Unknown command. Commands: emulator, recover, send, verify. Run "wazapin-webhooks --help".\n');
   });
 });

@@ -12,16 +12,16 @@ export interface BinRun {
 }
 
 /** Starts `wazapin-webhooks` with `args`, e.g. a long-running `emulator`. */
-export function startBin(args: readonly string[]): WatchedProcess {
-  return new WatchedProcess(process.execPath, [CLI_BIN, ...args]);
+export function startBin(args: readonly string[], env?: Record<string, string>): WatchedProcess {
+  return new WatchedProcess(process.execPath, [CLI_BIN, ...args], { env });
 }
 
 /**
  * Runs `wazapin-webhooks` to its end in a child process, without blocking this one, so a server
  * in the test process can answer it. Killed after `timeoutMs`.
  */
-export async function runBin(args: readonly string[], timeoutMs = 20_000): Promise<BinRun> {
-  const bin = startBin(args);
+export async function runBin(args: readonly string[], timeoutMs = 20_000, env?: Record<string, string>): Promise<BinRun> {
+  const bin = startBin(args, env);
   const timer = setTimeout(() => void bin.stop('SIGKILL'), timeoutMs);
   const code = await bin.exited;
   clearTimeout(timer);
