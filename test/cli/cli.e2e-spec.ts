@@ -34,7 +34,7 @@ describe('wazapin-webhooks', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('<!-- section: cli -->'), readme.indexOf('<!-- /section: cli -->'));
     const parts = section.split('**`').slice(1);
-    expect(parts.map((part) => part.split(/[ `]/)[0])).toEqual(['emulator', 'send', 'verify']);
+    expect(parts.map((part) => part.split(/[ `]/)[0])).toEqual(['emulator', 'recover', 'send', 'verify']);
     for (const part of parts) {
       const command = part.split(/[ `]/)[0];
       const help = (await runBin([command, '--help'])).stdout;
