@@ -1,6 +1,6 @@
 import { WazapinWebhooksApiService } from '../../lib/index.js';
 import { sampleWazapinPayload, WazapinEmulator } from '../../lib/testing/index.js';
-import { RecordingReceiver } from '../emulator/recording-receiver.js';
+import { downUntilUp, RecordingReceiver } from '../emulator/recording-receiver.js';
 import { ensureCompiled } from '../support/compiled.js';
 import { runBin } from './run-bin.js';
 
@@ -9,8 +9,7 @@ import { runBin } from './run-bin.js';
 describe('wazapin-webhooks recover', () => {
   let emulator: WazapinEmulator;
   let receiver: RecordingReceiver;
-  let up = false;
-  let handled: string[] = [];
+  let app: ReturnType<typeof downUntilUp>;
   let env: Record<string, string>;
 
   beforeAll(() => {
@@ -18,15 +17,7 @@ describe('wazapin-webhooks recover', () => {
   }, 120_000);
   beforeEach(async () => {
     receiver = await RecordingReceiver.start();
-    up = false;
-    handled = [];
-    receiver.respond = (request) => {
-      if (!up) {
-        return 503;
-      }
-      handled.push(String(request.headers['svix-id']));
-      return 200;
-    };
+    app = downUntilUp(receiver);
     emulator = await WazapinEmulator.start({ retrySchedule: [0, 0] });
     env = { WAZAPIN_API_KEY: emulator.apiKey, WAZAPIN_API_BASE_URL: emulator.baseUrl };
     await new WazapinWebhooksApiService({ apiKey: emulator.apiKey, baseUrl: emulator.baseUrl }).createEndpoint({ url: receiver.url() });
@@ -44,17 +35,17 @@ describe('wazapin-webhooks recover', () => {
 
   it('retries each failed message once, prints a summary and exits 0; a dry run retries nothing', async () => {
     const failed = await publishWhileDown(5);
-    up = true;
+    app.up = true;
     const dry = await runBin(['recover', '--since', '10m', '--dry-run'], 20_000, env);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toMatch(/would retry\s+5\n/);
-    expect(handled).toEqual([]);
+    expect(app.handled).toEqual([]);
 
     const run = await runBin(['recover', '--since', '10m', '--event-type', 'message.status_update'], 20_000, env);
     await emulator.settled();
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
     expect(run.stdout).toMatch(/^window\s+\S+ to \S+\nattempts read\s+\d+\nto retry\s+5\nretried\s+5\nfailed\s+0\n$/);
-    expect(handled.sort()).toEqual([...failed].sort());
+    expect([...app.handled].sort()).toEqual([...failed].sort());
   });
 
   it.each([

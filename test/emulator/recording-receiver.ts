@@ -59,3 +59,19 @@ export class RecordingReceiver {
     });
   }
 }
+
+/**
+ * Makes `receiver` an app that is down (503) until `up` is set, then answers 200 and records
+ * the delivery id (`svix-id`) of each delivery it took.
+ */
+export function downUntilUp(receiver: RecordingReceiver): { up: boolean; readonly handled: string[] } {
+  const state = { up: false, handled: [] as string[] };
+  receiver.respond = (request) => {
+    if (!state.up) {
+      return 503;
+    }
+    state.handled.push(String(request.headers['svix-id']));
+    return 200;
+  };
+  return state;
+}

@@ -1,7 +1,7 @@
 import { WazapinValidationError } from '../../lib/index.js';
 import { sampleWazapinPayload } from '../../lib/testing/index.js';
 import { rejection, startApiTestKit, type ApiTestKit } from '../api/api-test-kit.js';
-import { RecordingReceiver } from '../emulator/recording-receiver.js';
+import { downUntilUp, RecordingReceiver } from '../emulator/recording-receiver.js';
 
 // Issue 14, "Recover from the platform": the deliveries Wazapin gave up on, retried once each,
 // against the emulator over HTTP, its pages of 100 and a rate limit answering 429 with Retry-After.
@@ -13,14 +13,13 @@ describe('recoverFailedDeliveries', () => {
   let receiver: RecordingReceiver;
   let endpointId: string;
   let since: Date;
-  /** Whether the receiving app is up. */
-  let up = false;
+  /** The receiving app: down until `up`, then recording the delivery ids it took. */
+  let app: ReturnType<typeof downUntilUp>;
 
-  /** Delivery ids the receiver answered 2xx, as often as it did. */
-  let handled: string[] = [];
+  /** Delivery ids the receiver answered 2xx, and how often. */
   const handledCounts = () => {
     const counts = new Map<string, number>();
-    for (const id of handled) {
+    for (const id of app.handled) {
       counts.set(id, (counts.get(id) ?? 0) + 1);
     }
     return counts;
@@ -28,15 +27,7 @@ describe('recoverFailedDeliveries', () => {
 
   beforeEach(async () => {
     receiver = await RecordingReceiver.start();
-    up = false;
-    handled = [];
-    receiver.respond = (request) => {
-      if (!up) {
-        return 503;
-      }
-      handled.push(String(request.headers['svix-id']));
-      return 200;
-    };
+    app = downUntilUp(receiver);
     // Every attempt at once, so the platform's retries are exhausted within the test.
     kit = await startApiTestKit({ retrySchedule: [0, 0], defaultPageSize: 100, rateLimit: { limit: 60, windowMs: 300 } });
     since = new Date(Date.now() - 1000);
@@ -66,7 +57,7 @@ describe('recoverFailedDeliveries', () => {
     const failed = await publishWhileDown(FAILED_MESSAGES);
     // One that failed, then succeeded on a manual retry: not retried again.
     const [recovered] = await publishWhileDown(1);
-    up = true;
+    app.up = true;
     await kit.api.retryDelivery(recovered);
     await kit.emulator.settled();
     const progress: string[] = [];
@@ -97,7 +88,7 @@ describe('recoverFailedDeliveries', () => {
   it('a dry run counts and retries nothing; eventTypes and the window narrow it', async () => {
     const statuses = await publishWhileDown(3);
     const contacts = await publishWhileDown(2, 'contact.updated');
-    up = true;
+    app.up = true;
     const dry = await kit.api.recoverFailedDeliveries({ since, dryRun: true });
     expect(dry).toEqual({ scanned: await attemptsHeld(), toRetry: 5, retried: 0, failed: [] });
     expect(handledCounts().size).toBe(0);
@@ -112,7 +103,7 @@ describe('recoverFailedDeliveries', () => {
 
   it('a retry the API refuses is reported with its error, the others done', async () => {
     await publishWhileDown(2);
-    up = true;
+    app.up = true;
     const result = await kit.api.recoverFailedDeliveries({
       since,
       onProgress: (p) => {
