@@ -74,9 +74,11 @@ export async function recoverFailedDeliveries(api: DeliveriesApi, options: Wazap
   const newestFailed = new Map<string, number>();
   const newestSuccess = new Map<string, number>();
   const walk = async (status: 'failed' | 'success', range: { since: Date; until?: Date }, into: Map<string, number>) => {
-    let page = 0;
     for await (const attempt of api.iterateDeliveries({ status, endpoint_id: endpointId, limit: PAGE_SIZE, ...range })) {
-      scanned++;
+      // Once per page read.
+      if (++scanned % PAGE_SIZE === 0) {
+        report('scanning');
+      }
       if (eventTypes && !eventTypes.has(attempt.event_type ?? '')) {
         continue;
       }
@@ -84,9 +86,6 @@ export async function recoverFailedDeliveries(api: DeliveriesApi, options: Wazap
       const previous = into.get(attempt.message_id);
       if (previous === undefined || at > previous) {
         into.set(attempt.message_id, at);
-      }
-      if (++page % PAGE_SIZE === 0) {
-        report('scanning');
       }
     }
   };
