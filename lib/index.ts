@@ -61,6 +61,20 @@ export type { WazapinQueueJobFailure } from './queue/wazapin-queue-failure.inter
 export type { WazapinStaleStatus } from './status-order/wazapin-stale-status.interface.js';
 export type { WazapinPayloadInvalid } from './validation/wazapin-payload-invalid.interface.js';
 
+// Retries of failed handlers (`dispatch: 'background'`) and dead letters
+export type { WazapinHandlerRetryOptions } from './dispatch/handler-retries.config.js';
+export { WazapinDeadLetters } from './dead-letters/wazapin-dead-letters.service.js';
+export { getWazapinDeadLettersToken, InjectWazapinDeadLetters } from './dead-letters/inject-wazapin-dead-letters.decorator.js';
+export type { WazapinDeadLetterOptions } from './dead-letters/wazapin-dead-letter-options.interface.js';
+export type {
+  WazapinDeadLetter,
+  WazapinDeadLetterList,
+  WazapinDeadLetterListOptions,
+  WazapinDeadLetterReplay,
+  WazapinDeadLetterReplayAll,
+  WazapinDeadLetterReplayOutcome,
+} from './dead-letters/wazapin-dead-letter.interface.js';
+
 // Deduplication stores, and the Redis connection the Redis store and the queue take
 export type { IdempotencyClaim, IdempotencyStore, StatusClaim } from './idempotency/idempotency-store.interface.js';
 export { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
@@ -91,7 +105,12 @@ export { RetryWazapinDeliveryDto } from './api/dto/retry-delivery.dto.js';
 export { SyncWazapinEndpointDto } from './api/dto/sync-endpoint.dto.js';
 export type { WazapinEndpoint, WazapinWebhookSettings } from './api/interfaces/wazapin-endpoint.interface.js';
 export type { WazapinMessage } from './api/interfaces/wazapin-message.interface.js';
-export type { WazapinRecoveryOptions, WazapinRecoveryProgress, WazapinRecoveryResult } from './recovery/wazapin-recovery.interface.js';
+export type {
+  WazapinRecoveryOptions,
+  WazapinRecoveryProgress,
+  WazapinRecoveryResult,
+  WazapinStartupRecoveryOptions,
+} from './recovery/wazapin-recovery.interface.js';
 export type {
   WazapinDelivery,
   WazapinDeliveryRetry,

@@ -21,6 +21,10 @@ export const WAZAPIN_WEBHOOK_VERIFIER = Symbol('WAZAPIN_WEBHOOK_VERIFIER');
 export const WAZAPIN_DISPATCHER = Symbol('WAZAPIN_DISPATCHER');
 /** Injection token of what reads a message's content for `event.fetchMessage()`: the registration's API client. */
 export const WAZAPIN_MESSAGE_READER = Symbol('WAZAPIN_MESSAGE_READER');
+/** The registration's `DeadLetterStore`: in Redis beside a `RedisIdempotencyStore`, in memory otherwise. */
+export const WAZAPIN_DEAD_LETTER_STORE = Symbol('WAZAPIN_DEAD_LETTER_STORE');
+/** Where the registration's `WazapinDeadLetters` reads: its dead-letter store, or in queue mode BullMQ's failed jobs. */
+export const WAZAPIN_DEAD_LETTER_SOURCE = Symbol('WAZAPIN_DEAD_LETTER_SOURCE');
 /** Injection token of the `StatusOrder` of a registration with `statusOrder`, `null` without. */
 export const WAZAPIN_STATUS_ORDER = Symbol('WAZAPIN_STATUS_ORDER');
 
@@ -48,4 +52,9 @@ export const WazapinWebhookEvents = {
    * handlers got it. Payload: {@link WazapinPayloadInvalid}.
    */
   PayloadInvalid: 'wazapin.payload.invalid',
+  /**
+   * A `background` delivery's handlers still failed after `handlerRetries`, or when the app shut
+   * down: it is a dead letter now (see `WazapinDeadLetters`). Payload: {@link WazapinDeadLetter}.
+   */
+  DeadLettered: 'wazapin.dead-lettered',
 } as const;

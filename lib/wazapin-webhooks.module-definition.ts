@@ -2,6 +2,8 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import { getWazapinApiToken } from './accounts/inject-wazapin-api.decorator.js';
 import { WAZAPIN_DEFAULT_ACCOUNT } from './accounts/wazapin-account.js';
 import { WazapinWebhooksApiService } from './api/wazapin-webhooks-api.service.js';
+import { getWazapinDeadLettersToken } from './dead-letters/inject-wazapin-dead-letters.decorator.js';
+import { WazapinDeadLetters } from './dead-letters/wazapin-dead-letters.service.js';
 import type { WazapinWebhooksModuleExtras, WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
 import { createWazapinWebhookController } from './receiving/wazapin-webhook.controller.js';
 import { WAZAPIN_DEFAULT_PATH, WAZAPIN_MODULE_DEFINITION, WAZAPIN_WEBHOOKS_MODULE_OPTIONS } from './wazapin-webhooks.constants.js';
@@ -33,6 +35,7 @@ export const {
         tenantsOptions: typeof extras.tenants === 'object' ? extras.tenants : undefined,
       };
       const apiToken = getWazapinApiToken(fixed.name);
+      const deadLettersToken = getWazapinDeadLettersToken(fixed.name);
       return {
         ...definition,
         global: extras.isGlobal,
@@ -42,10 +45,14 @@ export const {
           fixed.tenants ? tenantVerifiersProvider : verifierProvider,
           ...(fixed.queued ? queueProviders : []),
           { provide: apiToken, useExisting: WazapinWebhooksApiService },
+          { provide: deadLettersToken, useExisting: WazapinDeadLetters },
         ],
         controllers: [createWazapinWebhookController(fixed, extras.controllerDecorators ?? [])],
         // By class only from the default registration: with several, which one a class stands for would be a guess.
-        exports: fixed.name === WAZAPIN_DEFAULT_ACCOUNT ? [apiToken, WazapinWebhooksApiService] : [apiToken],
+        exports:
+          fixed.name === WAZAPIN_DEFAULT_ACCOUNT
+            ? [apiToken, WazapinWebhooksApiService, deadLettersToken, WazapinDeadLetters]
+            : [apiToken, deadLettersToken],
       };
     },
   )

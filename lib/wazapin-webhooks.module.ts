@@ -3,6 +3,8 @@ import { DiscoveryModule } from '@nestjs/core';
 import { WAZAPIN_API_OPTIONS } from './api/wazapin-api.constants.js';
 import { WazapinEndpointRegistrar } from './api/wazapin-endpoint.registrar.js';
 import { WazapinWebhooksApiService } from './api/wazapin-webhooks-api.service.js';
+import { StoredDeadLetters } from './dead-letters/stored-dead-letters.js';
+import { WazapinDeadLetters } from './dead-letters/wazapin-dead-letters.service.js';
 import { WazapinEventEmitter } from './events/wazapin-event-emitter.js';
 import { WazapinEventDispatcher } from './events/wazapin-event.dispatcher.js';
 import { WazapinHandlerExplorer } from './events/wazapin-handler.explorer.js';
@@ -11,11 +13,20 @@ import { DeliveryClaims } from './receiving/delivery-claims.js';
 import { HandlerLedger } from './receiving/handler-ledger.js';
 import { WazapinWebhookReceiver } from './receiving/wazapin-webhook.receiver.js';
 import { WebhookRequestVerifier } from './receiving/webhook-request.verifier.js';
+import { LastAcceptedDelivery } from './recovery/last-accepted-delivery.js';
+import { StartupRecovery } from './recovery/startup-recovery.js';
 import { PayloadChecks } from './validation/payload-checks.js';
 import { WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS } from './wazapin-webhooks.constants.js';
 import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js';
 import type { ResolvedWazapinWebhooksOptions } from './wazapin-webhooks.options.js';
-import { dispatcherProvider, idempotencyStoreProvider, optionsProvider, statusOrderProvider } from './wazapin-webhooks.providers.js';
+import {
+  deadLetterSourceProvider,
+  deadLetterStoreProvider,
+  dispatcherProvider,
+  idempotencyStoreProvider,
+  optionsProvider,
+  statusOrderProvider,
+} from './wazapin-webhooks.providers.js';
 
 /**
  * Receives Wazapin webhooks (a signed-delivery route, deduplication, dispatch to
@@ -41,6 +52,10 @@ import { dispatcherProvider, idempotencyStoreProvider, optionsProvider, statusOr
     DeliveryClaims,
     statusOrderProvider,
     PayloadChecks,
+    deadLetterStoreProvider,
+    StoredDeadLetters,
+    deadLetterSourceProvider,
+    WazapinDeadLetters,
     dispatcherProvider,
     WazapinWebhookReceiver,
     {
@@ -52,6 +67,8 @@ import { dispatcherProvider, idempotencyStoreProvider, optionsProvider, statusOr
     // The receiving path reads messages through this, so it depends on no part of the API client.
     { provide: WAZAPIN_MESSAGE_READER, useExisting: WazapinWebhooksApiService },
     WazapinEndpointRegistrar,
+    LastAcceptedDelivery,
+    StartupRecovery,
   ],
 })
 export class WazapinWebhooksModule extends ConfigurableModuleClass implements NestModule {

@@ -1,5 +1,6 @@
 import { checkIdentifier } from './accounts/wazapin-account.js';
 import type { WazapinApiOptions, WazapinAutoRegisterOptions } from './api/interfaces/wazapin-api-options.interface.js';
+import { resolveHandlerRetries, totalBackoffMs, type ResolvedHandlerRetries } from './dispatch/handler-retries.config.js';
 import { isEventTypeName } from './events/event-type-name.js';
 import type { IdempotencyStore } from './idempotency/idempotency-store.interface.js';
 import type {
@@ -8,6 +9,7 @@ import type {
   WazapinWebhooksModuleOptions,
 } from './interfaces/wazapin-webhooks-options.interface.js';
 import { resolveQueueOptions, type ResolvedWazapinQueueOptions } from './queue/wazapin-queue.config.js';
+import type { WazapinStartupRecoveryOptions } from './recovery/wazapin-recovery.interface.js';
 import { resolveStatusOrder, type ResolvedStatusOrderOptions } from './status-order/status-order.config.js';
 import type { WebhookVerifierKind } from './signature/create-webhook-verifier.js';
 import { decodeWebhookSecrets } from './signature/webhook-secret.js';
@@ -69,6 +71,17 @@ export interface ResolvedWazapinWebhooksOptions {
   /** Set with `statusOrder` only. */
   readonly statusOrder?: ResolvedStatusOrderOptions;
   readonly validatePayloads: boolean;
+  /** Set in `dispatch: 'background'` only. */
+  readonly handlerRetries?: ResolvedHandlerRetries;
+  readonly deadLetters: { readonly maxEntries: number };
+  /** Set with `recovery.onStartup` only. */
+  readonly recovery?: ResolvedStartupRecovery;
+}
+
+/** `recovery` with `onStartup`, defaults applied. */
+export interface ResolvedStartupRecovery {
+  readonly lookbackHours: number;
+  readonly endpointId?: string;
 }
 
 const HOURS = 3600;
@@ -117,19 +130,53 @@ function resolveKnownEventTypes(known: readonly string[] = []): ReadonlySet<stri
 /**
  * A claim's lease must outlast the handlers it covers: a copy arriving once it ended, while a
  * handler still ran, would run the delivery again beside it. So it defaults to the handler time
- * limit and a margin (60 s at least), and a shorter one fails boot. In queue mode it covers the
- * enqueueing only.
+ * limit, times the runs of `handlerRetries` with the waits between them, and a margin (60 s at
+ * least), and a shorter one fails boot. In queue mode it covers the enqueueing only.
  */
-function resolveLeaseSeconds(configured: number | undefined, dispatch: WazapinDispatchMode, handlerTimeoutMs: number): number {
-  const handlersSeconds = dispatch === 'queue' ? 0 : Math.ceil(handlerTimeoutMs / 1000);
+function resolveLeaseSeconds(
+  configured: number | undefined,
+  dispatch: WazapinDispatchMode,
+  handlerTimeoutMs: number,
+  retries: ResolvedHandlerRetries | undefined,
+): number {
+  const runSeconds = Math.ceil(handlerTimeoutMs / 1000);
+  const handlersSeconds =
+    dispatch === 'queue' ? 0 : retries ? retries.attempts * runSeconds + Math.ceil(totalBackoffMs(retries) / 1000) : runSeconds;
   const lease = checkNumber('idempotency.leaseSeconds', configured, Math.max(60, handlersSeconds + LEASE_MARGIN_SECONDS), 'positive');
   if (lease <= handlersSeconds) {
+    const covered =
+      retries && retries.attempts > 1
+        ? `the ${retries.attempts} runs of handlerRetries (handlerTimeoutMs ${handlerTimeoutMs} ms each) and the waits between them, ${handlersSeconds} s`
+        : `handlerTimeoutMs (${handlerTimeoutMs} ms)`;
     throw new WazapinConfigurationError(
-      `WazapinWebhooksModule: idempotency.leaseSeconds (${lease}) must be longer than handlerTimeoutMs (${handlerTimeoutMs} ms): ` +
+      `WazapinWebhooksModule: idempotency.leaseSeconds (${lease}) must be longer than ${covered}: ` +
         'a copy of a delivery arriving once the lease ended, while its handlers still run, would run them again beside them',
     );
   }
   return lease;
+}
+
+/** `recovery`, checked: it calls the API, so it needs an API key. */
+function resolveStartupRecovery(recovery: WazapinStartupRecoveryOptions | undefined, api: WazapinApiOptions | undefined): ResolvedStartupRecovery | undefined {
+  if (recovery === undefined) {
+    return undefined;
+  }
+  if (typeof recovery !== 'object' || recovery === null || typeof recovery.onStartup !== 'boolean') {
+    throw new WazapinConfigurationError('WazapinWebhooksModule: recovery must be an object with onStartup: true or false');
+  }
+  const lookbackHours = checkNumber('recovery.lookbackHours', recovery.lookbackHours, 28, 'positive');
+  if (recovery.endpointId !== undefined && (typeof recovery.endpointId !== 'string' || recovery.endpointId === '')) {
+    throw new WazapinConfigurationError(`WazapinWebhooksModule: recovery.endpointId must be an endpoint id (ep_...), got ${String(recovery.endpointId)}`);
+  }
+  if (!recovery.onStartup) {
+    return undefined;
+  }
+  if (typeof api?.apiKey !== 'string' || api.apiKey === '') {
+    throw new WazapinConfigurationError(
+      'WazapinWebhooksModule: recovery.onStartup calls the Wazapin API, so it needs api: { apiKey } (see wazapinApiOptionsFromEnv)',
+    );
+  }
+  return Object.freeze({ lookbackHours, endpointId: recovery.endpointId });
 }
 
 function resolveVerifier(verifier: WazapinWebhooksModuleOptions['verifier']): WebhookVerifierKind {
@@ -194,7 +241,8 @@ export function resolveWazapinWebhooksOptions(
   const idempotency = options.idempotency ?? {};
   const account = checkIdentifier(definition.name, 'WazapinWebhooksModule: name');
   const tenants = resolveTenants(options, definition);
-  const leaseSeconds = resolveLeaseSeconds(idempotency.leaseSeconds, dispatch, handlerTimeoutMs);
+  const handlerRetries = resolveHandlerRetries(options.handlerRetries, dispatch);
+  const leaseSeconds = resolveLeaseSeconds(idempotency.leaseSeconds, dispatch, handlerTimeoutMs, handlerRetries);
   if (options.validatePayloads !== undefined && typeof options.validatePayloads !== 'boolean') {
     throw new WazapinConfigurationError(`WazapinWebhooksModule: validatePayloads must be true or false, got ${String(options.validatePayloads)}`);
   }
@@ -224,5 +272,8 @@ export function resolveWazapinWebhooksOptions(
     // A queue worker holds a message's status while its handlers run, longer than the enqueueing lease.
     statusOrder: resolveStatusOrder(options.statusOrder, options.statusRanks, Math.max(leaseSeconds, Math.ceil(handlerTimeoutMs / 1000) + LEASE_MARGIN_SECONDS)),
     validatePayloads: options.validatePayloads ?? false,
+    handlerRetries,
+    deadLetters: Object.freeze({ maxEntries: checkNumber('deadLetters.maxEntries', options.deadLetters?.maxEntries, 10_000, 'positive integer') }),
+    recovery: resolveStartupRecovery(options.recovery, options.api),
   });
 }

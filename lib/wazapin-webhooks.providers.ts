@@ -1,6 +1,11 @@
 import type { FactoryProvider, Provider } from '@nestjs/common';
 import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
+import type { DeadLetterSource } from './dead-letters/dead-letter-source.interface.js';
+import type { DeadLetterStore } from './dead-letters/dead-letter-store.interface.js';
+import { InMemoryDeadLetterStore } from './dead-letters/in-memory-dead-letter.store.js';
+import { RedisDeadLetterStore } from './dead-letters/redis-dead-letter.store.js';
+import { StoredDeadLetters } from './dead-letters/stored-dead-letters.js';
 import { checkWazapinRegistrations, wazapinRegistrations } from './accounts/wazapin-registrations.js';
 import { BackgroundDispatcher } from './dispatch/background.dispatcher.js';
 import { InlineDispatcher } from './dispatch/inline.dispatcher.js';
@@ -9,6 +14,9 @@ import { WazapinEventDispatcher } from './events/wazapin-event.dispatcher.js';
 import type { IdempotencyStore } from './idempotency/idempotency-store.interface.js';
 import type { WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
 import { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
+import { RedisIdempotencyStore } from './idempotency/redis-idempotency.store.js';
+import type { RedisClient } from './redis/wazapin-redis-connection.js';
+import { QueuedDeadLetters } from './queue/queued-dead-letters.js';
 import { QueueDispatcher } from './queue/queue.dispatcher.js';
 import { WazapinDeliveryQueue } from './queue/wazapin-delivery.queue.js';
 import { WazapinDeliveryWorker } from './queue/wazapin-delivery.worker.js';
@@ -20,6 +28,8 @@ import type { WebhookVerifier } from './signature/webhook-verifier.interface.js'
 import { warnAboutShortFastifyParams } from './tenants/fastify-param-length.js';
 import { TenantVerifiers } from './tenants/tenant-verifiers.js';
 import {
+  WAZAPIN_DEAD_LETTER_SOURCE,
+  WAZAPIN_DEAD_LETTER_STORE,
   WAZAPIN_DISPATCHER,
   WAZAPIN_IDEMPOTENCY_STORE,
   WAZAPIN_MODULE_DEFINITION,
@@ -87,21 +97,48 @@ export const statusOrderProvider: FactoryProvider<StatusOrder | null> = {
     options.statusOrder ? new StatusOrder(options, store, events, ledger) : null,
 };
 
+/**
+ * Where dead letters are kept: in Redis, on the connection of a `RedisIdempotencyStore` and under
+ * its key prefix, so they survive restarts and every instance sees them; in memory otherwise.
+ */
+export const deadLetterStoreProvider: FactoryProvider<DeadLetterStore> = {
+  provide: WAZAPIN_DEAD_LETTER_STORE,
+  inject: [WAZAPIN_OPTIONS, WAZAPIN_IDEMPOTENCY_STORE],
+  useFactory: ({ account, deadLetters }: ResolvedWazapinWebhooksOptions, store: IdempotencyStore) =>
+    store instanceof RedisIdempotencyStore
+      ? new RedisDeadLetterStore(store.client as RedisClient, store.keyPrefix, account, deadLetters.maxEntries)
+      : new InMemoryDeadLetterStore(deadLetters.maxEntries),
+};
+
+/** What `WazapinDeadLetters` reads: BullMQ's failed jobs in `dispatch: 'queue'`, the dead-letter store otherwise. */
+export const deadLetterSourceProvider: FactoryProvider<DeadLetterSource> = {
+  provide: WAZAPIN_DEAD_LETTER_SOURCE,
+  inject: [WAZAPIN_OPTIONS, StoredDeadLetters, { token: QueuedDeadLetters, optional: true }],
+  useFactory: (options: ResolvedWazapinWebhooksOptions, stored: StoredDeadLetters, queued?: QueuedDeadLetters) =>
+    options.dispatch === 'queue' ? (queued as QueuedDeadLetters) : stored,
+};
+
 /** The dispatcher of the configured mode; the queue's exists in `dispatch: 'queue'` only. */
 export const dispatcherProvider: FactoryProvider<WazapinDispatcher> = {
   provide: WAZAPIN_DISPATCHER,
-  inject: [WAZAPIN_OPTIONS, WazapinEventDispatcher, HandlerLedger, { token: WazapinDeliveryQueue, optional: true }],
-  useFactory: (options: ResolvedWazapinWebhooksOptions, handlers: WazapinEventDispatcher, ledger: HandlerLedger, queue?: WazapinDeliveryQueue) => {
+  inject: [WAZAPIN_OPTIONS, WazapinEventDispatcher, HandlerLedger, StoredDeadLetters, { token: WazapinDeliveryQueue, optional: true }],
+  useFactory: (
+    options: ResolvedWazapinWebhooksOptions,
+    handlers: WazapinEventDispatcher,
+    ledger: HandlerLedger,
+    deadLetters: StoredDeadLetters,
+    queue?: WazapinDeliveryQueue,
+  ) => {
     switch (options.dispatch) {
       case 'inline':
         return new InlineDispatcher(handlers, ledger);
       case 'queue':
         return new QueueDispatcher(queue as WazapinDeliveryQueue);
       case 'background':
-        return new BackgroundDispatcher(handlers, options.shutdownTimeoutMs);
+        return new BackgroundDispatcher(handlers, deadLetters, options.handlerRetries!, options.shutdownTimeoutMs);
     }
   },
 };
 
 /** The BullMQ producer and worker, registered in `dispatch: 'queue'` only. */
-export const queueProviders: Provider[] = [WazapinDeliveryQueue, WazapinDeliveryWorker];
+export const queueProviders: Provider[] = [WazapinDeliveryQueue, WazapinDeliveryWorker, QueuedDeadLetters];

@@ -12,6 +12,8 @@ import { WazapinWebhooksApiService } from './wazapin-webhooks-api.service.js';
 @Injectable()
 export class WazapinEndpointRegistrar implements OnApplicationBootstrap {
   private readonly logger = new Logger('WazapinWebhooksApi');
+  /** The endpoint synced at bootstrap, once it is. */
+  endpointId?: string;
 
   constructor(
     @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
@@ -29,6 +31,7 @@ export class WazapinEndpointRegistrar implements OnApplicationBootstrap {
         eventTypes: register.eventTypes,
         description: register.description,
       });
+      this.endpointId = endpoint.id;
       const filter = endpoint.event_types?.length ? endpoint.event_types.join(', ') : 'all events';
       this.logger.log(`Webhook endpoint ${printable(endpoint.id)} for ${register.url} ${action} (${printable(filter)})`);
       if (endpoint.disabled) {

@@ -43,6 +43,11 @@ export class WazapinEventDispatcher {
     return skip ? all.filter((handler) => !skip.has(handler.name)).length : all.length;
   }
 
+  /** The names of the handlers of `event`, in the order they run. */
+  handlerNames(event: WazapinEvent): string[] {
+    return this.explorer.handlersFor(event).map((handler) => handler.name);
+  }
+
   /**
    * Runs the handlers of `event`, except those named in `skip` (handlers that already
    * succeeded on an earlier attempt of a queued delivery). A handler that returns without a

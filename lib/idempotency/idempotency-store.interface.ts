@@ -65,4 +65,13 @@ export interface IdempotencyStore {
   releaseStatus?(key: string, token: string): Promise<void>;
   /** The rank recorded for `key`, or `undefined`; it takes no lease. */
   statusRank?(key: string): Promise<number | undefined>;
+  /**
+   * Records `time` (milliseconds since the epoch) for `key` for `ttlSeconds`, unless a later time
+   * is recorded: `recovery.onStartup` remembers so when the registration last accepted a
+   * delivery. Optional, with {@link recordedTime}: without them, recovery looks back
+   * `recovery.lookbackHours`.
+   */
+  recordTime?(key: string, time: number, ttlSeconds: number): Promise<void>;
+  /** The time recorded for `key`, or `undefined`. */
+  recordedTime?(key: string): Promise<number | undefined>;
 }

@@ -93,6 +93,8 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
   private readonly statusEvictions: ThrottledLog;
   /** Status ranks per message, for `statusOrder`; empty unless it is used. */
   private readonly statuses: InMemoryStatusLedger;
+  /** Times recorded with {@link recordTime}: a few keys, for `recovery.onStartup`. */
+  private readonly times = new Map<string, { readonly time: number; readonly until: number }>();
   /** The lease and TTL last asked for, to tell how long an evicted key was kept. */
   private leaseSeconds = 0;
   private ttlSeconds = 0;
@@ -126,6 +128,20 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
 
   async claim(key: string, leaseSeconds: number): Promise<IdempotencyClaim> {
     return this.claimSync(key, leaseSeconds);
+  }
+
+  async recordTime(key: string, time: number, ttlSeconds: number): Promise<void> {
+    const recorded = await this.recordedTime(key);
+    this.times.set(key, { time: Math.max(time, recorded ?? time), until: this.now() + ttlSeconds * 1000 });
+  }
+
+  async recordedTime(key: string): Promise<number | undefined> {
+    const recorded = this.times.get(key);
+    if (recorded && recorded.until <= this.now()) {
+      this.times.delete(key);
+      return undefined;
+    }
+    return recorded?.time;
   }
 
   async complete(key: string, ttlSeconds: number): Promise<void> {

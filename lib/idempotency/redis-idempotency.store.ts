@@ -105,6 +105,16 @@ return released`;
  * the recorded rank is not below it (ARGV[4] '1': is above it), `busy` while another lease lasts.
  * The hash lives at least as long as the lease.
  */
+/** Sets the time unless a later one is set; either way, the key lives for the TTL. */
+const RECORD_TIME_SCRIPT = `
+local recorded = tonumber(redis.call('GET', KEYS[1]))
+if recorded and recorded >= tonumber(ARGV[1]) then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`;
+
 const CLAIM_STATUS_SCRIPT = `
 local recorded = redis.call('HGET', KEYS[1], 'rank')
 if recorded then
@@ -159,6 +169,7 @@ interface StoreScripts {
   wazapinStatusClaim(numberOfKeys: 1, key: string, rank: number, token: string, leaseMs: number, allowEqual: '0' | '1'): Promise<StatusClaim>;
   wazapinStatusComplete(numberOfKeys: 1, key: string, rank: number, token: string, ttlSeconds: number): Promise<number>;
   wazapinStatusRelease(numberOfKeys: 1, key: string, token: string): Promise<number>;
+  wazapinRecordTime(numberOfKeys: 1, key: string, time: number, ttlSeconds: number): Promise<number>;
 }
 
 /** A claim waiting for the batch it goes to Redis in. */
@@ -239,7 +250,8 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
   private readonly connection: RedisClient;
   /** The connection's scripts. */
   private readonly scripts: StoreScripts;
-  private readonly keyPrefix: string;
+  /** What every key of the store begins with, after the connection's own `keyPrefix`. */
+  readonly keyPrefix: string;
   /** Whether a script may take several keys: not on a Cluster where they would spread over slots. */
   private readonly oneSlot: boolean;
   /** How the lease values of this store begin: `processing:` and a random id of the store. */
@@ -273,6 +285,7 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     this.connection.defineCommand('wazapinStatusClaim', { lua: CLAIM_STATUS_SCRIPT });
     this.connection.defineCommand('wazapinStatusComplete', { lua: COMPLETE_STATUS_SCRIPT });
     this.connection.defineCommand('wazapinStatusRelease', { lua: RELEASE_STATUS_SCRIPT });
+    this.connection.defineCommand('wazapinRecordTime', { lua: RECORD_TIME_SCRIPT });
     this.scripts = this.connection as unknown as StoreScripts;
     // A client's own keyPrefix, which ioredis prepends, comes before the store's.
     this.oneSlot = !this.connection.isCluster || hasHashTag((this.connection.options.keyPrefix ?? '') + this.keyPrefix);
@@ -409,6 +422,17 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     await this.redis.connected();
     const rank = await this.connection.hget(this.keyPrefix + key, 'rank');
     return rank === null ? undefined : Number(rank);
+  }
+
+  async recordTime(key: string, time: number, ttlSeconds: number): Promise<void> {
+    await this.redis.connected();
+    await this.scripts.wazapinRecordTime(1, this.keyPrefix + key, Math.floor(time), Math.max(1, Math.ceil(ttlSeconds)));
+  }
+
+  async recordedTime(key: string): Promise<number | undefined> {
+    await this.redis.connected();
+    const time = Number(await this.connection.get(this.keyPrefix + key));
+    return Number.isFinite(time) && time > 0 ? time : undefined;
   }
 
   /**

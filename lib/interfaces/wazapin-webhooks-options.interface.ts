@@ -1,7 +1,10 @@
 import type { VERSION_NEUTRAL } from '@nestjs/common';
 import type { WazapinApiOptions, WazapinAutoRegisterOptions } from '../api/interfaces/wazapin-api-options.interface.js';
+import type { WazapinDeadLetterOptions } from '../dead-letters/wazapin-dead-letter-options.interface.js';
+import type { WazapinHandlerRetryOptions } from '../dispatch/handler-retries.config.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
 import type { WazapinQueueOptions } from '../queue/wazapin-queue-options.interface.js';
+import type { WazapinStartupRecoveryOptions } from '../recovery/wazapin-recovery.interface.js';
 import type { WazapinTenantsOptions } from '../tenants/wazapin-tenants-options.interface.js';
 
 /**
@@ -40,7 +43,10 @@ export interface WazapinIdempotencyOptions {
   /**
    * How long a claim stays "processing" before another attempt may take it. Default
    * `handlerTimeoutMs` + 30 s, at least 60 s; one not longer than `handlerTimeoutMs` fails boot.
-   * With `dispatch: 'queue'` it covers enqueueing only: default 60 s, any length allowed.
+   * In `background` mode it covers every run of `handlerRetries` and the waits between them:
+   * default `attempts` × `handlerTimeoutMs` + the longest waits + 30 s (933 s by default), and a
+   * shorter one fails boot. With `dispatch: 'queue'` it covers enqueueing only: default 60 s, any
+   * length allowed.
    */
   leaseSeconds?: number;
   /** Size bound of the default in-memory store. Default 1,000,000. */
@@ -125,6 +131,19 @@ export interface WazapinWebhooksModuleOptions {
    * once per type and field, and emitted as `WazapinWebhookEvents.PayloadInvalid`. Default `false`.
    */
   validatePayloads?: boolean;
+  /**
+   * `dispatch: 'background'` only: run a handler that failed again, in the process, after a
+   * backoff (the platform had its 2xx and never retries). Default `{ attempts: 3, backoffMs:
+   * 1000, maxBackoffMs: 60000 }`. One still failing after the last run goes to dead letters.
+   */
+  handlerRetries?: WazapinHandlerRetryOptions;
+  /** Bounds of the dead letters (`WazapinDeadLetters`). */
+  deadLetters?: WazapinDeadLetterOptions;
+  /**
+   * Recover at startup the deliveries Wazapin gave up on while the app was down:
+   * `{ onStartup: true }`. Needs `api`; see {@link WazapinStartupRecoveryOptions}.
+   */
+  recovery?: WazapinStartupRecoveryOptions;
 }
 
 /**

@@ -102,6 +102,14 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
     this.keys = keys;
   }
 
+  /** The BullMQ queue, for reading its jobs (the dead letters of queue mode). */
+  get jobs(): Queue<WazapinQueuedDelivery> {
+    if (!this.queue) {
+      throw new ServiceUnavailableException('Webhook queue is not running');
+    }
+    return this.queue;
+  }
+
   /**
    * Adds the delivery durably; resolves once Redis holds it. Adding a delivery id already in
    * the queue is a no-op. Answers 503 when the queue cannot take it, and 422 when no queue ever

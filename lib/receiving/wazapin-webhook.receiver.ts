@@ -3,6 +3,7 @@ import type { DeliveryClaim } from '../dispatch/delivery-claim.interface.js';
 import type { WazapinDispatcher } from '../dispatch/wazapin-dispatcher.interface.js';
 import { type MessageReader, withFetchMessage } from '../events/message-fetch.js';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
+import { LastAcceptedDelivery } from '../recovery/last-accepted-delivery.js';
 import type { StatusOrder } from '../status-order/status-order.js';
 import { PayloadChecks } from '../validation/payload-checks.js';
 import { WAZAPIN_DISPATCHER, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS, WAZAPIN_STATUS_ORDER } from '../wazapin-webhooks.constants.js';
@@ -42,6 +43,8 @@ export class WazapinWebhookReceiver {
   /** Types the payload's shape decided, each said once. */
   private readonly guessedTypes = new Set<string>();
   private readonly payloadChecks?: PayloadChecks;
+  /** With `recovery.onStartup` only: where recovery starts. */
+  private readonly lastAccepted?: LastAcceptedDelivery;
   /** Where the route orders status updates: in full, or in `queue` mode only a look at the rank (the worker orders). */
   private readonly order?: (event: WazapinEvent, claim: DeliveryClaim) => Promise<DeliveryClaim | 'stale'>;
 
@@ -52,8 +55,10 @@ export class WazapinWebhookReceiver {
     @Inject(WAZAPIN_MESSAGE_READER) private readonly messages: MessageReader,
     @Inject(WAZAPIN_STATUS_ORDER) statusOrder: StatusOrder | null,
     payloadChecks: PayloadChecks,
+    lastAccepted: LastAcceptedDelivery,
   ) {
     this.eventTypeHeader = options.eventTypeHeader;
+    this.lastAccepted = options.recovery ? lastAccepted : undefined;
     this.payloadChecks = options.validatePayloads ? payloadChecks : undefined;
     if (statusOrder) {
       this.order = options.dispatch === 'queue' ? statusOrder.peek.bind(statusOrder) : statusOrder.order.bind(statusOrder);
@@ -105,6 +110,7 @@ export class WazapinWebhookReceiver {
     if (handedOff) {
       await handedOff;
     }
+    this.lastAccepted?.accept();
     return invalid ? INVALID : RECEIVED;
   }
 

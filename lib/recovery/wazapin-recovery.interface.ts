@@ -50,3 +50,24 @@ export interface WazapinRecoveryResult {
   /** Retries that failed, with the error each ended with. */
   readonly failed: readonly { readonly messageId: string; readonly error: Error }[];
 }
+
+/**
+ * The module's `recovery` option: recover, once the app listens, the deliveries Wazapin gave up
+ * on while it was down (see `WazapinWebhooksApiService.recoverFailedDeliveries`).
+ *
+ * @publicApi
+ */
+export interface WazapinStartupRecoveryOptions {
+  /**
+   * Recover at startup, in the background: failures since the registration last accepted a
+   * delivery (remembered in the idempotency store), less a 10-minute margin. Needs `api`.
+   */
+  onStartup: boolean;
+  /** How far back to look when no accepted delivery is remembered. Default 28 h, the platform's retries. */
+  lookbackHours?: number;
+  /**
+   * The endpoint to recover. Default: the endpoint `autoRegister` synced, else every endpoint of
+   * the organisation.
+   */
+  endpointId?: string;
+}

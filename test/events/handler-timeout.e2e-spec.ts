@@ -71,8 +71,9 @@ describe('handlerTimeoutMs and shutdownTimeoutMs', () => {
     expect(state.failures[0].error).toBeInstanceOf(WazapinHandlerTimeoutError);
   });
 
-  it('background: shutdown waits at most shutdownTimeoutMs for a handler, and logs what it abandoned', async () => {
-    const app = await boot({ dispatch: 'background', shutdownTimeoutMs: 300 });
+  it('background: shutdown waits at most shutdownTimeoutMs for a handler, and makes what it abandoned a dead letter', async () => {
+    const store = new InMemoryIdempotencyStore();
+    const app = await boot({ dispatch: 'background', shutdownTimeoutMs: 300, idempotency: { store } });
     expect((await app.deliver({ secret, id: 'msg_abandoned', body: { contact_id: 'c1' } }, ROUTE)).status).toBe(200);
     await waitUntil('the handler to start', () => state.runs === 1);
 
@@ -80,7 +81,10 @@ describe('handlerTimeoutMs and shutdownTimeoutMs', () => {
     await app.close();
     t = undefined;
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(app.logger.has('warn', /still being handled after 300 ms \(shutdownTimeoutMs\), abandoned: contact\.updated msg_abandoned/)).toBe(true);
+    expect(app.logger.has('warn', /still being handled or waiting for a retry after 300 ms \(shutdownTimeoutMs\), made dead letters: contact\.updated msg_abandoned/)).toBe(true);
+    expect(app.logger.has('error', /msg_abandoned is a dead letter .*still running when the app shut down/)).toBe(true);
+    // Its claim is settled, not left to a lease of many minutes: a copy is a duplicate.
+    expect(await store.claim('delivery:contact.updated:msg_abandoned', 60)).toBe('done');
   });
 
   it('background: a delivery arriving while shutdown waits is answered 503 and released, not acknowledged and cut off (found by an outside attack)', async () => {

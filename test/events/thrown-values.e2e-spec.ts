@@ -3,6 +3,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import {
   OnWazapinEvent,
+  WazapinDeadLetters,
   WazapinWebhookEvents,
   WazapinWebhooksModule,
   type WazapinEvent,
@@ -15,7 +16,8 @@ import { startTestApp, type TestApp } from '../support/webhook-app.js';
 
 /**
  * Whatever a handler throws, and whatever a listener of the failure does, the process keeps
- * running, the other handlers run, and the delivery's claim is released so a retry runs it.
+ * running, the other handlers run, and the delivery can run again: released for the platform's
+ * retry (inline, queue), or kept as a dead letter to replay (background).
  */
 const secret = generateWazapinSecret();
 const ROUTE = '/webhooks/wazapin/contact.updated';
@@ -106,21 +108,23 @@ describe('thrown values and throwing listeners', () => {
   });
 
   describe.each(HOSTILE)('a handler throwing %s', (_name, value) => {
-    it('background: 200, logged, nothing crashes, and the released claim lets a retry run it', async () => {
-      const app = await boot({ dispatch: 'background' });
+    it('background: 200, logged, nothing crashes, run again alone, then a dead letter with a readable error that a replay handles', async () => {
+      const app = await boot({ dispatch: 'background', handlerRetries: { attempts: 2, backoffMs: 1 } });
       const id = `msg_bg_${++sequence}`;
       state.throwValue = value;
 
       expect((await deliver(app, id)).status).toBe(200);
-      await waitUntil('the failure to be logged', () => app.logger.has('error', /Handler Handlers\.hostile failed/));
-      expect(state.steadyRuns).toBe(1);
+      const deadLetters = app.app.get(WazapinDeadLetters);
+      await waitUntil('the delivery to be a dead letter', async () => (await deadLetters.count()) === 1);
+      expect(state).toMatchObject({ hostileRuns: 2, steadyRuns: 1 });
+      const [letter] = (await deadLetters.list()).deadLetters;
+      expect(letter).toMatchObject({ handlers: ['Handlers.hostile'], attempts: 2 });
+      expect(letter.error).toMatch(/^Handlers\.hostile: /);
+      expect(letter.error).not.toMatch(/\n|\u001b/);
 
       state.throwValue = undefined;
-      await waitUntil('the claim to be released', async () => {
-        const retry = await deliver(app, id);
-        return retry.status === 200 && (retry.json as { duplicate?: boolean }).duplicate === undefined;
-      });
-      await waitUntil('the retry to run the handler', () => state.hostileRuns === 2);
+      expect(await deadLetters.replay(letter.id)).toEqual({ id: letter.id, outcome: 'handled' });
+      expect(state).toMatchObject({ hostileRuns: 3, steadyRuns: 1 });
       expect(crashes).toEqual([]);
       expect(app.logger.lines.every((line) => !/\n|\u001b/.test(line.message))).toBe(true);
       // The stack repeats the message: it is escaped there too, frames on their own lines.
@@ -151,19 +155,15 @@ describe('thrown values and throwing listeners', () => {
   ];
 
   describe.each(throwingListeners)('a wazapin.handler.failed listener that %s', (_name, listen) => {
-    it('background: the process keeps running, the claim is released, the listener failure is logged, the next listener called', async () => {
-      const app = await boot({ dispatch: 'background' }, [listen, laterListener]);
+    it('background: the process keeps running, the listener failure is logged, the next listener called, the delivery dead-lettered', async () => {
+      const app = await boot({ dispatch: 'background', handlerRetries: { attempts: 1 } }, [listen, laterListener]);
       const id = `msg_lbg_${++sequence}`;
       state.throwValue = () => new Error('handler failed');
 
       expect((await deliver(app, id)).status).toBe(200);
       await waitUntil('the listener failure to be logged', () => app.logger.has('error', /listener of wazapin\.handler\.failed/));
       expect(state.laterListenerCalls).toBe(1);
-      state.throwValue = undefined;
-      await waitUntil('the claim to be released', async () => {
-        const retry = await deliver(app, id);
-        return retry.status === 200 && (retry.json as { duplicate?: boolean }).duplicate === undefined;
-      });
+      await waitUntil('the delivery to be a dead letter', async () => (await app.app.get(WazapinDeadLetters).count()) === 1);
       expect(crashes).toEqual([]);
     });
 

@@ -341,7 +341,7 @@ describe('startup validation', () => {
   });
 
   it.each([
-    ['background', { dispatch: 'background' as const, idempotency: { leaseSeconds: 60 } }, /leaseSeconds \(60\) must be longer than handlerTimeoutMs \(300000 ms\)/],
+    ['background', { dispatch: 'background' as const, idempotency: { leaseSeconds: 60 } }, /leaseSeconds \(60\) must be longer than the 3 runs of handlerRetries/],
     ['inline', { dispatch: 'inline' as const, handlerTimeoutMs: 20_000, idempotency: { leaseSeconds: 20 } }, /leaseSeconds \(20\) must be longer than handlerTimeoutMs \(20000 ms\)/],
   ])('fails boot in %s mode on a lease that handlers may outlast', async (_mode, options, message) => {
     await expect(create({ secrets: first, ...options })).rejects.toThrow(message);

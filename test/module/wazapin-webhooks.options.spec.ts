@@ -21,15 +21,33 @@ describe('resolveWazapinWebhooksOptions', () => {
       maxBodyBytes: 1024 * 1024,
       handlerTimeoutMs: 300_000,
       shutdownTimeoutMs: 10_000,
-      idempotency: { ttlSeconds: 72 * 3600, leaseSeconds: 330, maxEntries: 1_000_000, failOpen: false },
+      // Three runs of 300 s and the waits of 1 s and 2 s between them, and the margin.
+      idempotency: { ttlSeconds: 72 * 3600, leaseSeconds: 933, maxEntries: 1_000_000, failOpen: false },
       api: {},
+      handlerRetries: { attempts: 3, backoffMs: 1000, maxBackoffMs: 60_000 },
+      deadLetters: { maxEntries: 10_000 },
     });
+    expect(resolved.recovery).toBeUndefined();
     expect([...resolved.knownEventTypes]).toEqual(['order.created']);
     expect(resolved.queue).toBeUndefined();
     for (const part of [resolved, resolved.route, resolved.keys, resolved.idempotency]) {
       expect(Object.isFrozen(part)).toBe(true);
     }
     expect(JSON.stringify(given)).toBe(snapshot);
+  });
+
+  it('leases a background claim for every run of handlerRetries and the longest waits between them', () => {
+    const secrets = generateWazapinSecret();
+    const resolve = (options: object) => resolveWazapinWebhooksOptions({ secrets, ...options }, definition);
+    expect(resolve({ handlerRetries: { attempts: 1 } }).idempotency.leaseSeconds).toBe(330);
+    // 5 runs of 10 s; waits of 20, 40, 50 and 50 s (the bound): 160 s.
+    expect(resolve({ handlerTimeoutMs: 10_000, handlerRetries: { attempts: 5, backoffMs: 20_000, maxBackoffMs: 50_000 } }).idempotency.leaseSeconds).toBe(50 + 160 + 30);
+    // Large attempts are counted without a step per attempt.
+    expect(resolve({ handlerTimeoutMs: 1000, handlerRetries: { attempts: 1_000_000, backoffMs: 1000, maxBackoffMs: 1000 } }).idempotency.leaseSeconds).toBe(
+      1_000_000 + 999_999 + 30,
+    );
+    expect(resolve({ recovery: { onStartup: true }, api: { apiKey: 'k' } }).recovery).toEqual({ lookbackHours: 28, endpointId: undefined });
+    expect(resolve({ recovery: { onStartup: false } }).recovery).toBeUndefined();
   });
 
   it('gives inline handlers 10 s and a lease to match, and queue mode its queue settings', () => {
@@ -52,7 +70,20 @@ describe('resolveWazapinWebhooksOptions', () => {
     [{}, { ...definition, dispatch: 'bogus' as never }, /dispatch must be one of background, inline, queue, got "bogus"/],
     [{ dispatch: 'later' as never }, definition, /dispatch must be one of background, inline, queue, got "later"/],
     [{ toleranceSeconds: 0 }, definition, /toleranceSeconds must be a positive number, got 0/],
-    [{ idempotency: { leaseSeconds: 5 } }, definition, /idempotency.leaseSeconds \(5\) must be longer than handlerTimeoutMs/],
+    [{ idempotency: { leaseSeconds: 5 } }, definition, /idempotency.leaseSeconds \(5\) must be longer than the 3 runs of handlerRetries \(handlerTimeoutMs 300000 ms each\) and the waits between them, 903 s/],
+    [{ handlerRetries: { attempts: 1 }, idempotency: { leaseSeconds: 300 } }, definition, /idempotency.leaseSeconds \(300\) must be longer than handlerTimeoutMs \(300000 ms\)/],
+    [{ handlerRetries: { attempts: 0 } }, definition, /handlerRetries.attempts must be a positive integer, got 0/],
+    [{ handlerRetries: { attempts: 1.5 } }, definition, /handlerRetries.attempts must be a positive integer, got 1.5/],
+    [{ handlerRetries: { backoffMs: -1 } }, definition, /handlerRetries.backoffMs must be a positive number, got -1/],
+    [{ handlerRetries: { backoffMs: 500, maxBackoffMs: 100 } }, definition, /handlerRetries.maxBackoffMs must be a number of at least 500, got 100/],
+    [{ handlerRetries: 3 as never }, definition, /handlerRetries must be an object, got 3/],
+    [{ dispatch: 'inline' as const, handlerRetries: {} }, definition, /handlerRetries is for dispatch: 'background' only; with dispatch: 'inline', the platform retries/],
+    [{ handlerRetries: {} }, { ...definition, dispatch: 'queue' as const, queued: true }, /with dispatch: 'queue', queue.attempts and queue.backoff retry/],
+    [{ deadLetters: { maxEntries: 0 } }, definition, /deadLetters.maxEntries must be a positive integer, got 0/],
+    [{ recovery: { onStartup: true } }, definition, /recovery.onStartup calls the Wazapin API, so it needs api: \{ apiKey \}/],
+    [{ recovery: { onStartup: true, lookbackHours: -2 }, api: { apiKey: 'k' } }, definition, /recovery.lookbackHours must be a positive number, got -2/],
+    [{ recovery: { onStartup: 'yes' as never } }, definition, /recovery must be an object with onStartup: true or false/],
+    [{ recovery: { onStartup: true, endpointId: 7 as never }, api: { apiKey: 'k' } }, definition, /recovery.endpointId must be an endpoint id/],
     [{ knownEventTypes: ['Order.Created'] }, definition, /knownEventTypes\[0\] is not an event type name/],
     [{ verifier: 'openssl' as never }, definition, /verifier must be "native" or "svix", got "openssl"/],
     [{ validatePayloads: 'yes' as never }, definition, /validatePayloads must be true or false, got yes/],

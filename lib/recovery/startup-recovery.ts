@@ -1,0 +1,95 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, Optional } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Subscription } from 'rxjs';
+import { WazapinEndpointRegistrar } from '../api/wazapin-endpoint.registrar.js';
+import { WazapinWebhooksApiService } from '../api/wazapin-webhooks-api.service.js';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.interface.js';
+import { dedupeNamespace } from '../receiving/dedupe-keys.js';
+import { errorMessage } from '../utils/error-message.js';
+import { printable } from '../utils/printable.js';
+import { WAZAPIN_IDEMPOTENCY_STORE, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import type { ResolvedStartupRecovery, ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
+import { LastAcceptedDelivery } from './last-accepted-delivery.js';
+
+/** How far before the last accepted delivery recovery starts: it is written every 10 s, and clocks differ. */
+const MARGIN_MS = 10 * 60_000;
+/** How long the lock is held by a recovery running (longer than any should take), and kept after one ran. */
+const LOCK_SECONDS = 10 * 60;
+const RAN_RECENTLY_SECONDS = 60;
+const HOUR_MS = 3600_000;
+
+/**
+ * `recovery.onStartup`: once the app listens, recovers in the background the deliveries Wazapin
+ * gave up on since the registration last accepted one, so an app that was down gets what it
+ * missed. One instance of the fleet at a time (a lock in the idempotency store), and one run per
+ * start of the fleet: the lock is kept for a minute after a run, and the instances starting then
+ * skip. It never delays boot, and a failure is logged, never thrown.
+ */
+@Injectable()
+export class StartupRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('WazapinWebhooks');
+  private readonly recovery?: ResolvedStartupRecovery;
+  private readonly lockKey: string;
+  private subscription?: Subscription;
+  private running?: Promise<void>;
+
+  constructor(
+    @Inject(WAZAPIN_OPTIONS) options: ResolvedWazapinWebhooksOptions,
+    @Inject(WAZAPIN_IDEMPOTENCY_STORE) private readonly store: IdempotencyStore,
+    private readonly api: WazapinWebhooksApiService,
+    private readonly registrar: WazapinEndpointRegistrar,
+    private readonly lastAccepted: LastAcceptedDelivery,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {
+    this.recovery = options.recovery;
+    this.lockKey = `${dedupeNamespace(options.account)}recovery:lock`;
+    if (this.recovery && this.recovery.endpointId === undefined && options.autoRegister === undefined) {
+      this.logger.warn(
+        'recovery.onStartup without recovery.endpointId or autoRegister recovers the failed deliveries of every endpoint of the organisation',
+      );
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.recovery || !this.adapterHost) {
+      return;
+    }
+    // After `listen`: the deliveries it retries need the route up.
+    this.subscription = this.adapterHost.listen$.subscribe(() => {
+      this.running ??= this.run(this.recovery!).catch((error: unknown) =>
+        this.logger.error(`Recovering failed deliveries at startup failed: ${errorMessage(error)}`),
+      );
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.subscription?.unsubscribe();
+    await this.running;
+  }
+
+  private async run({ lookbackHours, endpointId = this.registrar.endpointId }: ResolvedStartupRecovery): Promise<void> {
+    if ((await this.store.claim(this.lockKey, LOCK_SECONDS)) !== 'claimed') {
+      this.logger.log('Recovery at startup skipped: another instance is recovering failed deliveries, or did in the last minute');
+      return;
+    }
+    let ran = false;
+    try {
+      const remembered = await this.lastAccepted.recalled();
+      const since = new Date(remembered === undefined ? Date.now() - lookbackHours * HOUR_MS : remembered - MARGIN_MS);
+      const scope = endpointId === undefined ? 'every endpoint' : `endpoint ${printable(endpointId)}`;
+      const from = remembered === undefined ? `${lookbackHours} h back, no accepted delivery being remembered` : 'the last accepted delivery, less 10 min';
+      this.logger.log(`Recovering failed deliveries of ${scope} since ${since.toISOString()} (${from})`);
+      const result = await this.api.recoverFailedDeliveries({ since, endpointId });
+      ran = true;
+      const failed = result.failed.map(({ messageId, error }) => `${printable(messageId)}: ${errorMessage(error)}`).join('; ');
+      const summary = `Recovery at startup: ${result.retried} of ${result.toRetry} failed message(s) retried, ${result.scanned} attempt(s) scanned`;
+      if (result.failed.length > 0) {
+        this.logger.error(`${summary}; ${result.failed.length} retry(ies) refused: ${failed}`);
+      } else {
+        this.logger.log(summary);
+      }
+    } finally {
+      await (ran ? this.store.complete(this.lockKey, RAN_RECENTLY_SECONDS) : this.store.release(this.lockKey)).catch(() => undefined);
+    }
+  }
+}
