@@ -40,6 +40,40 @@ function storeContract(make: () => Promise<Subject>, { shared }: { shared: boole
     subject = await make();
   });
 
+  describe('recorded times (recovery.onStartup)', () => {
+    const times = (store: IdempotencyStore) => {
+      expect(store.recordTime).toBeInstanceOf(Function);
+      expect(store.recordedTime).toBeInstanceOf(Function);
+      return store as Required<Pick<IdempotencyStore, 'recordTime' | 'recordedTime'>>;
+    };
+
+    it('remembers the latest time recorded, never an earlier one, apart from keys and claims', async () => {
+      const store = times(subject.store);
+      expect(await store.recordedTime('recovery:last-accepted')).toBeUndefined();
+      await store.recordTime('recovery:last-accepted', 1_800_000_000_000, 60);
+      await store.recordTime('recovery:last-accepted', 1_700_000_000_000, 60);
+      expect(await store.recordedTime('recovery:last-accepted')).toBe(1_800_000_000_000);
+      await store.recordTime('recovery:last-accepted', 1_800_000_000_500, 60);
+      expect(await store.recordedTime('recovery:last-accepted')).toBe(1_800_000_000_500);
+      expect(await store.recordedTime('account:acme:recovery:last-accepted')).toBeUndefined();
+      expect(await subject.store.claim('recovery:last-accepted:x', 60)).toBe('claimed');
+    });
+
+    it('forgets a time after its TTL', async () => {
+      const store = times(subject.store);
+      await store.recordTime('recovery:last-accepted', 1_800_000_000_000, 1);
+      await subject.advance(2);
+      expect(await store.recordedTime('recovery:last-accepted')).toBeUndefined();
+    });
+
+    if (shared) {
+      it('is seen by another instance', async () => {
+        await times(subject.store).recordTime('recovery:last-accepted', 1_800_000_000_000, 60);
+        expect(await times(subject.peer!()).recordedTime('recovery:last-accepted')).toBe(1_800_000_000_000);
+      });
+    }
+  });
+
   it('claims a new key once; a second claim finds it processing', async () => {
     expect(await subject.store.claim('delivery:a', 60)).toBe('claimed');
     expect(await subject.store.claim('delivery:a', 60)).toBe('processing');
