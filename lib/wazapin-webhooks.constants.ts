@@ -54,7 +54,8 @@ export const WazapinWebhookEvents = {
   PayloadInvalid: 'wazapin.payload.invalid',
   /**
    * A `background` delivery's handlers still failed after `handlerRetries`, or when the app shut
-   * down: it is a dead letter now (see `WazapinDeadLetters`). Payload: {@link WazapinDeadLetter}.
+   * down, or a queued delivery used up its attempts: it is a dead letter now (see
+   * `WazapinDeadLetters`). Payload: {@link WazapinDeadLetter}.
    */
   DeadLettered: 'wazapin.dead-lettered',
 } as const;

@@ -27,7 +27,7 @@ export class QueuedDeadLetters implements DeadLetterSource {
     const start = cursor === undefined ? 0 : position(cursor);
     const jobs = await this.queue.jobs.getJobs(['failed'], start, start + limit, true);
     return {
-      letters: jobs.slice(0, limit).map((job) => this.toDeadLetter(job as Job<WazapinQueuedDelivery>)),
+      letters: jobs.slice(0, limit).map((job) => this.deadLetterOf(job as Job<WazapinQueuedDelivery>)),
       cursor: jobs.length > limit ? String(start + limit) : undefined,
     };
   }
@@ -64,7 +64,8 @@ export class QueuedDeadLetters implements DeadLetterSource {
     return state === 'failed' ? job : state === 'completed' || state === 'unknown' ? 'missing' : 'busy';
   }
 
-  private toDeadLetter(job: Job<WazapinQueuedDelivery>): WazapinDeadLetter {
+  /** The dead letter a failed job is. */
+  deadLetterOf(job: Job<WazapinQueuedDelivery>): WazapinDeadLetter {
     const event = withFetchMessage(fromQueuedDelivery(job.data, this.options.account), this.messages);
     const handled = new Set(job.data.handled);
     return {

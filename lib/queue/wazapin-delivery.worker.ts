@@ -15,6 +15,7 @@ import type { StatusOrder } from '../status-order/status-order.js';
 import { WazapinWebhookEvents, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS, WAZAPIN_STATUS_ORDER } from '../wazapin-webhooks.constants.js';
 import { type BullMQ, loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';
+import { QueuedDeadLetters } from './queued-dead-letters.js';
 import { deliveryJobId, fromQueuedDelivery, type WazapinQueuedDelivery } from './queued-delivery.js';
 import type { WazapinQueueJobFailure } from './wazapin-queue-failure.interface.js';
 
@@ -51,6 +52,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     private readonly events: WazapinEventEmitter,
     @Inject(WAZAPIN_MESSAGE_READER) private readonly messages: MessageReader,
     @Inject(WAZAPIN_STATUS_ORDER) private readonly statusOrder: StatusOrder | null,
+    private readonly deadLetters: QueuedDeadLetters,
   ) {}
 
   /** Starts once every handler is discovered. */
@@ -182,5 +184,6 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       `Queued ${printable(event.type)} delivery ${printable(event.id)} failed after ${failure.attempts} attempt(s) and stays in the failed set: ${errorMessage(error)}`,
     );
     this.events.emit(WazapinWebhookEvents.QueueJobFailed, failure);
+    this.events.emit(WazapinWebhookEvents.DeadLettered, this.deadLetters.deadLetterOf(job));
   }
 }
