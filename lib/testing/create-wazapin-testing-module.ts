@@ -36,6 +36,8 @@ export interface WazapinTestingModuleOptions extends Pick<ModuleMetadata, 'impor
   /**
    * Options of the `WazapinWebhooksModule` under test. Default: one generated secret (none
    * with `tenants`), and `dispatch: 'inline'` so a delivery resolves once its handlers have run.
+   * With `dispatch: 'background'`, `handlerRetries` waits 1 ms between runs unless given, so a
+   * test of a failing handler does not wait out the backoff.
    */
   webhooks?: Partial<WazapinWebhooksModuleOptions>;
   /** Route of the webhook controller. Default `webhooks/wazapin`. */
@@ -105,7 +107,13 @@ export async function createWazapinTestingModule(options: WazapinTestingModuleOp
   const root: DynamicModule = {
     module: WazapinTestingRootModule,
     imports: [
-      WazapinWebhooksModule.forRoot({ dispatch: 'inline', ...options.webhooks, secrets: tenants ? undefined : secrets, path }),
+      WazapinWebhooksModule.forRoot({
+        dispatch: 'inline',
+        ...(options.webhooks?.dispatch === 'background' ? { handlerRetries: { backoffMs: 1, maxBackoffMs: 1 } } : {}),
+        ...options.webhooks,
+        secrets: tenants ? undefined : secrets,
+        path,
+      }),
       ...(options.imports ?? []),
     ],
     providers: options.providers,

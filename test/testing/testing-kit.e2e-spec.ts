@@ -7,6 +7,7 @@ import { Webhook } from 'svix';
 import request from 'supertest';
 import {
   OnWazapinEvent,
+  WazapinDeadLetters,
   WAZAPIN_EVENT_TYPES,
   WazapinWebhooksApiService,
   WazapinWebhooksModule,
@@ -236,6 +237,42 @@ describe('createWazapinTestingModule options', () => {
       release();
       await wazapin.settled();
       expect(wazapin.get(SlowHandler).done).toBe(2);
+    } finally {
+      await wazapin.close();
+    }
+  });
+
+  it("settled() waits for a background handler's retries, which wait 1 ms here; one still failing is a dead letter", async () => {
+    @Injectable()
+    class FlakyHandler {
+      runs = 0;
+      failures = 0;
+
+      @OnWazapinEvent('message.new')
+      onMessage() {
+        this.runs++;
+        if (this.runs <= this.failures) {
+          throw new Error(`down (run ${this.runs})`);
+        }
+      }
+    }
+    const wazapin = await createWazapinTestingModule({ providers: [FlakyHandler], webhooks: { dispatch: 'background' }, logger: false });
+    try {
+      const handler = wazapin.get(FlakyHandler);
+      handler.failures = 2;
+      const started = Date.now();
+      await wazapin.deliver('message.new');
+      await wazapin.settled();
+      expect(handler.runs).toBe(3);
+      // The default backoff would have waited 1.5 s at least.
+      expect(Date.now() - started).toBeLessThan(1000);
+      expect(await wazapin.get(WazapinDeadLetters).count()).toBe(0);
+
+      handler.failures = Infinity;
+      await wazapin.deliver('message.new');
+      await wazapin.settled();
+      const { deadLetters } = await wazapin.get(WazapinDeadLetters).list();
+      expect(deadLetters).toMatchObject([{ handlers: ['FlakyHandler.onMessage'], attempts: 3, error: 'FlakyHandler.onMessage: down (run 6)' }]);
     } finally {
       await wazapin.close();
     }
