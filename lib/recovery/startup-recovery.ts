@@ -12,24 +12,29 @@ import type { ResolvedStartupRecovery, ResolvedWazapinWebhooksOptions } from '..
 import { LastAcceptedDelivery } from './last-accepted-delivery.js';
 
 /** How far before the last accepted delivery recovery starts: it is written every 10 s, and clocks differ. */
-const MARGIN_MS = 10 * 60_000;
-/** How long the lock is held by a recovery running (longer than any should take), and kept after one ran. */
+const ACCEPTED_MARGIN_MS = 10 * 60_000;
+/** How far before the end of the last recovery's window the next starts: instances' clocks differ. */
+const COVERED_MARGIN_MS = 60_000;
+/** How long the lock is held by a recovery running, longer than any should take. */
 const LOCK_SECONDS = 10 * 60;
-const RAN_RECENTLY_SECONDS = 60;
+/** How long the end of a recovery's window is remembered. */
+const COVERED_SECONDS = 31 * 24 * 3600;
 const HOUR_MS = 3600_000;
 
 /**
  * `recovery.onStartup`: once the app listens, recovers in the background the deliveries Wazapin
  * gave up on since the registration last accepted one, so an app that was down gets what it
- * missed. One instance of the fleet at a time (a lock in the idempotency store), and one run per
- * start of the fleet: the lock is kept for a minute after a run, and the instances starting then
- * skip. It never delays boot, and a failure is logged, never thrown.
+ * missed. One instance of the fleet at a time (a lock in the idempotency store; an instance
+ * finding it held skips), and each failure once: a run remembers where its window ended, and the
+ * next starts there (less a minute), so an instance starting after another's run does not retry
+ * what that run did. It never delays boot, and a failure is logged, never thrown.
  */
 @Injectable()
 export class StartupRecovery implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WazapinWebhooks');
   private readonly recovery?: ResolvedStartupRecovery;
   private readonly lockKey: string;
+  private readonly coveredKey: string;
   private subscription?: Subscription;
   private running?: Promise<void>;
 
@@ -43,6 +48,7 @@ export class StartupRecovery implements OnApplicationBootstrap, OnApplicationShu
   ) {
     this.recovery = options.recovery;
     this.lockKey = `${dedupeNamespace(options.account)}recovery:lock`;
+    this.coveredKey = `${dedupeNamespace(options.account)}recovery:covered-until`;
     if (this.recovery && this.recovery.endpointId === undefined && options.autoRegister === undefined) {
       this.logger.warn(
         'recovery.onStartup without recovery.endpointId or autoRegister recovers the failed deliveries of every endpoint of the organisation',
@@ -69,27 +75,39 @@ export class StartupRecovery implements OnApplicationBootstrap, OnApplicationShu
 
   private async run({ lookbackHours, endpointId = this.registrar.endpointId }: ResolvedStartupRecovery): Promise<void> {
     if ((await this.store.claim(this.lockKey, LOCK_SECONDS)) !== 'claimed') {
-      this.logger.log('Recovery at startup skipped: another instance is recovering failed deliveries, or did in the last minute');
+      this.logger.log('Recovery at startup skipped: another instance is recovering failed deliveries');
       return;
     }
-    let ran = false;
     try {
-      const remembered = await this.lastAccepted.recalled();
-      const since = new Date(remembered === undefined ? Date.now() - lookbackHours * HOUR_MS : remembered - MARGIN_MS);
+      const until = new Date();
+      const since = await this.since(until, lookbackHours);
       const scope = endpointId === undefined ? 'every endpoint' : `endpoint ${printable(endpointId)}`;
-      const from = remembered === undefined ? `${lookbackHours} h back, no accepted delivery being remembered` : 'the last accepted delivery, less 10 min';
-      this.logger.log(`Recovering failed deliveries of ${scope} since ${since.toISOString()} (${from})`);
-      const result = await this.api.recoverFailedDeliveries({ since, endpointId });
-      ran = true;
-      const failed = result.failed.map(({ messageId, error }) => `${printable(messageId)}: ${errorMessage(error)}`).join('; ');
+      this.logger.log(`Recovering failed deliveries of ${scope} since ${since.from.toISOString()} (${since.why})`);
+      const result = await this.api.recoverFailedDeliveries({ since: since.from, until, endpointId });
+      await this.store.recordTime?.(this.coveredKey, until.getTime(), COVERED_SECONDS);
       const summary = `Recovery at startup: ${result.retried} of ${result.toRetry} failed message(s) retried, ${result.scanned} attempt(s) scanned`;
       if (result.failed.length > 0) {
+        const failed = result.failed.map(({ messageId, error }) => `${printable(messageId)}: ${errorMessage(error)}`).join('; ');
         this.logger.error(`${summary}; ${result.failed.length} retry(ies) refused: ${failed}`);
       } else {
         this.logger.log(summary);
       }
     } finally {
-      await (ran ? this.store.complete(this.lockKey, RAN_RECENTLY_SECONDS) : this.store.release(this.lockKey)).catch(() => undefined);
+      await this.store.release(this.lockKey).catch(() => undefined);
     }
+  }
+
+  /**
+   * Where the window starts: the last accepted delivery (less a margin), or `lookbackHours` back
+   * when none is remembered; never before the end of the last run's window (less a minute).
+   */
+  private async since(until: Date, lookbackHours: number): Promise<{ from: Date; why: string }> {
+    const [accepted, covered] = await Promise.all([this.lastAccepted.recalled(), this.store.recordedTime?.(this.coveredKey)]);
+    const fromAccepted = accepted === undefined ? until.getTime() - lookbackHours * HOUR_MS : accepted - ACCEPTED_MARGIN_MS;
+    if (covered !== undefined && covered - COVERED_MARGIN_MS > fromAccepted) {
+      return { from: new Date(covered - COVERED_MARGIN_MS), why: 'the end of the last recovery, less 1 min' };
+    }
+    const why = accepted === undefined ? `${lookbackHours} h back, no accepted delivery being remembered` : 'the last accepted delivery, less 10 min';
+    return { from: new Date(fromAccepted), why };
   }
 }
