@@ -15,7 +15,6 @@ import type { IdempotencyStore } from './idempotency/idempotency-store.interface
 import type { WazapinWebhooksModuleOptions } from './interfaces/wazapin-webhooks-options.interface.js';
 import { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';
 import { RedisIdempotencyStore } from './idempotency/redis-idempotency.store.js';
-import type { RedisClient } from './redis/wazapin-redis-connection.js';
 import { QueuedDeadLetters } from './queue/queued-dead-letters.js';
 import { QueueDispatcher } from './queue/queue.dispatcher.js';
 import { WazapinDeliveryQueue } from './queue/wazapin-delivery.queue.js';
@@ -106,7 +105,7 @@ export const deadLetterStoreProvider: FactoryProvider<DeadLetterStore> = {
   inject: [WAZAPIN_OPTIONS, WAZAPIN_IDEMPOTENCY_STORE],
   useFactory: ({ account, deadLetters }: ResolvedWazapinWebhooksOptions, store: IdempotencyStore) =>
     store instanceof RedisIdempotencyStore
-      ? new RedisDeadLetterStore(store.client as RedisClient, store.keyPrefix, account, deadLetters.maxEntries)
+      ? new RedisDeadLetterStore(store, account, deadLetters.maxEntries)
       : new InMemoryDeadLetterStore(deadLetters.maxEntries),
 };
 

@@ -26,9 +26,11 @@ import type { WazapinDeadLetter, WazapinDeadLetterReplay } from './wazapin-dead-
 /** How much longer than one run of the handlers a replay holds its lock. */
 const REPLAY_LOCK_MARGIN_SECONDS = 30;
 
-/** The message of what failed: each failing handler's error, by name. */
+/** The message of what failed: the error's, or each failing handler's by name when several failed. */
 export function failuresMessage(failures: readonly WazapinHandlerFailure[]): string {
-  return failures.map(({ handler, error }) => `${handler}: ${errorMessage(error)}`).join('; ');
+  return failures.length === 1
+    ? errorMessage(failures[0].error)
+    : failures.map(({ handler, error }) => `${handler}: ${errorMessage(error)}`).join('; ');
 }
 
 /**

@@ -12,7 +12,7 @@ export interface WazapinDeadLetter {
   readonly event: WazapinEvent;
   /** Names of the handlers that still fail (`OrdersHandler.onMessage`); a replay runs only these. */
   readonly handlers: readonly string[];
-  /** The last error's message. */
+  /** The last error's message; when several handlers failed, each one's, by name (`A.run: …; B.run: …`). */
   readonly error: string;
   /** Runs made so far: `handlerRetries.attempts`, then one more per failed replay. */
   readonly attempts: number;

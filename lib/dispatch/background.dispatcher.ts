@@ -17,7 +17,7 @@ const DEAD_LETTER_RETRY_MAX_MS = 30_000;
 
 /** A delivery being handled in the background, from its first run to its last. */
 class BackgroundDelivery {
-  /** Handlers that succeeded on a run: never run again. */
+  /** Handlers that succeeded on a run, as they did: never run again. */
   readonly succeeded = new Set<string>();
   /** What failed on the last run. */
   failures: readonly WazapinHandlerFailure[] = [];
@@ -93,7 +93,8 @@ export class BackgroundDispatcher implements WazapinDispatcher, BeforeApplicatio
     const { event, claim } = delivery;
     for (;;) {
       delivery.running = true;
-      const failures = await runHandlers(this.handlers, event, this.logger, delivery.succeeded);
+      // The run skips the handlers that succeeded, and adds those that do as they do.
+      const failures = await runHandlers(this.handlers, event, this.logger, new Set(delivery.succeeded), delivery.succeeded);
       delivery.running = false;
       delivery.runs++;
       if (delivery.settled) {
@@ -103,12 +104,6 @@ export class BackgroundDispatcher implements WazapinDispatcher, BeforeApplicatio
         // Dispatching itself failed, which no retry mends: the claim goes back for a redelivery.
         delivery.settled = true;
         return claim.release(delivery.succeeded.size > 0);
-      }
-      const failed = new Set(failures.map((failure) => failure.handler));
-      for (const name of this.handlers.handlerNames(event)) {
-        if (!failed.has(name)) {
-          delivery.succeeded.add(name);
-        }
       }
       if (failures.length === 0) {
         delivery.settled = true;

@@ -6,7 +6,8 @@ import { errorMessage, errorStack } from '../utils/error-message.js';
 import { printable } from '../utils/printable.js';
 
 /**
- * Runs the event's handlers but those in `skip`; resolves with the failures, or `undefined`
+ * Runs the event's handlers but those in `skip`, adding to `succeeded` each that succeeds as it
+ * does; resolves with the failures, or `undefined`
  * when dispatching itself failed, and never rejects, so neither a crash nor a claim left held
  * can follow from anything a handler does.
  */
@@ -15,10 +16,11 @@ export function runHandlers(
   event: WazapinEvent,
   logger: Logger,
   skip?: ReadonlySet<string>,
+  succeeded?: Set<string>,
 ): Promise<readonly WazapinHandlerFailure[] | undefined> {
   const failed = (error: unknown) => {
     logger.error(`Dispatching ${printable(event.type)} delivery ${printable(event.id)} failed: ${errorMessage(error)}`, errorStack(error));
     return undefined;
   };
-  return handlers.dispatch(event, skip).then(undefined, failed);
+  return handlers.dispatch(event, skip, succeeded).then(undefined, failed);
 }

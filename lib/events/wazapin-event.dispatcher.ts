@@ -51,9 +51,11 @@ export class WazapinEventDispatcher {
   /**
    * Runs the handlers of `event`, except those named in `skip` (handlers that already
    * succeeded on an earlier attempt of a queued delivery). A handler that returns without a
-   * promise has finished; only those that return one are raced against `handlerTimeoutMs`.
+   * promise has finished; only those that return one are raced against `handlerTimeoutMs`. Each
+   * that succeeds is added to `succeeded` as it does, for a caller that must know before all
+   * settle (background shutdown).
    */
-  async dispatch(event: WazapinEvent, skip?: ReadonlySet<string>): Promise<WazapinHandlerFailure[]> {
+  async dispatch(event: WazapinEvent, skip?: ReadonlySet<string>, succeeded?: Set<string>): Promise<WazapinHandlerFailure[]> {
     if (!this.explorer.hasSpecificHandler(event.type)) {
       this.logUnhandledType(event.type);
     }
@@ -68,10 +70,15 @@ export class WazapinEventDispatcher {
         failed[index] = true;
         errors[index] = error;
       };
+      const done = (): void => {
+        succeeded?.add(handler.name);
+      };
       try {
         const result = handler.invoke(event);
         if ((typeof result === 'object' && result !== null) || typeof result === 'function') {
-          running.push(this.within(handler, result).then(undefined, fail));
+          running.push(this.within(handler, result).then(done, fail));
+        } else {
+          done();
         }
       } catch (error) {
         fail(error);

@@ -299,6 +299,14 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     return this.connection;
   }
 
+  /**
+   * Resolves once the store's connection has been ready, or after `commandTimeoutMs` if it never
+   * was: what each of its operations waits for first, for others sharing its connection.
+   */
+  connected(): Promise<void> {
+    return this.redis.connected();
+  }
+
   claim(key: string, leaseSeconds: number): Promise<IdempotencyClaim> {
     return this.claimKeys([key], leaseSeconds);
   }

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { RedisIdempotencyStore } from '../../lib/index.js';
 import { newDeadLetterId } from '../../lib/dead-letters/dead-letter-id.js';
 import type { DeadLetterStore, StoredDeadLetter } from '../../lib/dead-letters/dead-letter-store.interface.js';
 import { InMemoryDeadLetterStore } from '../../lib/dead-letters/in-memory-dead-letter.store.js';
@@ -111,15 +112,25 @@ describeIf(redisMissing)('dead-letter store: Redis', () => {
     await redis.close();
   });
 
+  const stores: RedisIdempotencyStore[] = [];
+  const open = () => {
+    const store = new RedisIdempotencyStore(redis.url, { keyPrefix: prefix });
+    stores.push(store);
+    return store;
+  };
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+  });
+
   deadLetterStoreContract(async (maxEntries) => {
     prefix = `${uniquePrefix('dead-letters')}:`;
-    return new RedisDeadLetterStore(client, prefix, 'default', maxEntries);
+    return new RedisDeadLetterStore(open(), 'default', maxEntries);
   });
 
   it('keeps each registration apart, under the store prefix, its two keys in one hash tag', async () => {
     prefix = `${uniquePrefix('dead-letters')}:`;
-    const acme = new RedisDeadLetterStore(client, prefix, 'acme', 10);
-    const other = new RedisDeadLetterStore(client, prefix, 'other', 10);
+    const acme = new RedisDeadLetterStore(open(), 'acme', 10);
+    const other = new RedisDeadLetterStore(open(), 'other', 10);
     await add(acme, letter('a'));
     expect(await other.count()).toBe(0);
     expect((await client.keys(`${prefix}*`)).sort()).toEqual([`${prefix}dead-letters:{acme}:ids`, `${prefix}dead-letters:{acme}:letters`]);

@@ -272,7 +272,7 @@ describe('createWazapinTestingModule options', () => {
       await wazapin.deliver('message.new');
       await wazapin.settled();
       const { deadLetters } = await wazapin.get(WazapinDeadLetters).list();
-      expect(deadLetters).toMatchObject([{ handlers: ['FlakyHandler.onMessage'], attempts: 3, error: 'FlakyHandler.onMessage: down (run 6)' }]);
+      expect(deadLetters).toMatchObject([{ handlers: ['FlakyHandler.onMessage'], attempts: 3, error: 'down (run 6)' }]);
     } finally {
       await wazapin.close();
     }
