@@ -121,7 +121,8 @@ export class BackgroundDispatcher implements WazapinDispatcher, BeforeApplicatio
   }
 
   /**
-   * Keeps the delivery as a dead letter, then completes its claim: the platform had its 2xx, and
+   * Keeps the delivery as a dead letter, then sets its claim aside (a copy is a duplicate; a
+   * status update's rank is recorded only if some handler saw it): the platform had its 2xx, and
    * a replay is the way to run it again. While the store fails, tries again, until shutdown; a
    * letter still not written then (or that no JSON can hold) is logged as lost, and its claim
    * released.
@@ -137,10 +138,12 @@ export class BackgroundDispatcher implements WazapinDispatcher, BeforeApplicatio
             .map((handler) => ({ event, handler, error: undefined }))
         : delivery.failures;
     const error = shuttingDown && delivery.running ? `still running when the app shut down, after shutdownTimeoutMs (${this.shutdownTimeoutMs} ms)` : undefined;
+    // A run cut off by shutdown counts.
+    const runs = delivery.running ? delivery.runs + 1 : delivery.runs;
     for (let wait = DEAD_LETTER_RETRY_MS; ; wait = Math.min(wait * 2, DEAD_LETTER_RETRY_MAX_MS)) {
       try {
-        const kept = await this.deadLetters.keep(event, failures, delivery.runs, error);
-        return kept ? claim.complete() : claim.release(delivery.succeeded.size > 0);
+        const kept = await this.deadLetters.keep(event, failures, runs, error);
+        return kept ? claim.setAside(delivery.succeeded.size > 0) : claim.release(delivery.succeeded.size > 0);
       } catch (failure) {
         if (this.closing) {
           this.logger.error(

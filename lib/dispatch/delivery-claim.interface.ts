@@ -12,4 +12,10 @@ export interface DeliveryClaim {
    * saw it; see `StatusOrder`).
    */
   release(partly?: boolean): Promise<void>;
+  /**
+   * Marks the delivery handled for deduplication, as {@link complete} does, its handlers having
+   * failed for good and the delivery being kept elsewhere to replay (a dead letter). A status
+   * update's rank is recorded only when `partly`, as for {@link release}: no handler saw it else.
+   */
+  setAside(partly?: boolean): Promise<void>;
 }

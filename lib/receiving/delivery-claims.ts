@@ -20,10 +20,14 @@ class HeldClaim implements DeliveryClaim {
   release(): Promise<void> {
     return this.claims.settle(this.keys, 'release');
   }
+
+  setAside(): Promise<void> {
+    return this.complete();
+  }
 }
 
 /** A claim of nothing: what `failOpen` dispatches with while the store is down. */
-const UNCLAIMED: DeliveryClaim = { complete: () => Promise.resolve(), release: () => Promise.resolve() };
+const UNCLAIMED: DeliveryClaim = { complete: () => Promise.resolve(), release: () => Promise.resolve(), setAside: () => Promise.resolve() };
 
 /**
  * Claims a delivery's dedupe keys in the idempotency store, every key or none, and settles

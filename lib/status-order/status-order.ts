@@ -123,6 +123,7 @@ export class StatusOrder {
     return {
       complete: () => Promise.all([claim.complete(), status.complete()]).then(() => undefined),
       release: (partly) => Promise.all([claim.release(partly), partly ? status.complete() : status.release()]).then(() => undefined),
+      setAside: (partly) => Promise.all([claim.setAside(partly), partly ? status.complete() : status.release()]).then(() => undefined),
     };
   }
 
