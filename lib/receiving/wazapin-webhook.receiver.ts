@@ -43,8 +43,8 @@ export class WazapinWebhookReceiver {
   /** Types the payload's shape decided, each said once. */
   private readonly guessedTypes = new Set<string>();
   private readonly payloadChecks?: PayloadChecks;
-  /** With `recovery.onStartup` only: where recovery starts. */
-  private readonly lastAccepted?: LastAcceptedDelivery;
+  /** Where `recovery.onStartup` starts, recorded whatever the options, so recovery turned on later has it. */
+  private readonly lastAccepted: LastAcceptedDelivery;
   /** Where the route orders status updates: in full, or in `queue` mode only a look at the rank (the worker orders). */
   private readonly order?: (event: WazapinEvent, claim: DeliveryClaim) => Promise<DeliveryClaim | 'stale'>;
 
@@ -58,7 +58,7 @@ export class WazapinWebhookReceiver {
     lastAccepted: LastAcceptedDelivery,
   ) {
     this.eventTypeHeader = options.eventTypeHeader;
-    this.lastAccepted = options.recovery ? lastAccepted : undefined;
+    this.lastAccepted = lastAccepted;
     this.payloadChecks = options.validatePayloads ? payloadChecks : undefined;
     if (statusOrder) {
       this.order = options.dispatch === 'queue' ? statusOrder.peek.bind(statusOrder) : statusOrder.order.bind(statusOrder);
@@ -110,7 +110,7 @@ export class WazapinWebhookReceiver {
     if (handedOff) {
       await handedOff;
     }
-    this.lastAccepted?.accept();
+    this.lastAccepted.accept();
     return invalid ? INVALID : RECEIVED;
   }
 

@@ -11,16 +11,15 @@ import {
   type WazapinWebhooksModuleOptions,
 } from '../../lib/index.js';
 import { generateWazapinSecret, sampleWazapinPayload, WazapinEmulator } from '../../lib/testing/index.js';
-import { runBin } from '../cli/run-bin.js';
-import { ensureCompiled } from '../support/compiled.js';
 import { freePort } from '../support/free-port.js';
 import { deleteKeys, describeIf, redisMissing, uniquePrefix, useRedis } from '../support/redis.js';
 import { waitUntil } from '../support/wait-until.js';
 import { RecordingLogger } from '../support/webhook-app.js';
 
-// Issue 14, must-show 1 and 2: an app down while 300 events are published and the emulator's
-// retries run out gets each exactly once, from recovery.onStartup or from the CLI; two
-// instances starting together make each retry call once.
+// Issue 14, must-show 1 and 2, with recovery.onStartup in every lifetime of the app: the second
+// starts where the first one's recovery ended, and gets each of 300 events missed while down
+// exactly once; two instances starting together make each retry call once. The CLI, the window,
+// the endpoint and boot are in startup-recovery.e2e-spec.ts.
 
 const DOWNTIME_EVENTS = 300;
 const TYPE = 'message.status_update';
@@ -47,9 +46,6 @@ describe('recovery after downtime', () => {
   let port: number;
   const apps: RunningApp[] = [];
 
-  beforeAll(() => {
-    ensureCompiled();
-  }, 120_000);
   beforeEach(async () => {
     runs.clear();
     // Every attempt at once: the platform's retries run out within the test.
@@ -151,27 +147,6 @@ describe('recovery after downtime', () => {
       }, 60_000);
     },
   );
-
-  it(`the CLI recover does the same: each of ${DOWNTIME_EVENTS} missed events handled exactly once, exit 0`, async () => {
-    const since = new Date(Date.now() - 1000).toISOString();
-    await downtime(await start({}));
-    await start({});
-
-    const recovered = await runBin(['recover', '--since', since], 30_000, { WAZAPIN_API_KEY: emulator.apiKey, WAZAPIN_API_BASE_URL: emulator.baseUrl });
-    await emulator.settled();
-    expect(recovered.code).toBe(0);
-    expect(runs.size).toBe(5 + DOWNTIME_EVENTS);
-    expect(notOnce()).toEqual([]);
-    expect(retryCalls()).toHaveLength(DOWNTIME_EVENTS);
-  }, 60_000);
-
-  it('never delays boot nor crashes the app when the API cannot be reached: the error is logged, the route up', async () => {
-    const nothingThere = `http://127.0.0.1:${await freePort()}`;
-    const running = await start({ recovery: { onStartup: true }, api: { apiKey: 'key', baseUrl: nothingThere, retries: 0, timeoutMs: 500 } });
-    await waitUntil('the failure to be logged', () => running.logger.has('error', /Recovering failed deliveries at startup failed/), 10_000);
-    await publish(1);
-    expect(runs.size).toBe(1);
-  });
 
   describeIf(redisMissing)('two instances sharing Redis', () => {
     it('both starting with recovery.onStartup make each retry call once; the one that skipped says so', async () => {
