@@ -86,7 +86,9 @@ export class StoredDeadLetters implements DeadLetterSource {
       `${printable(event.type)} delivery ${printable(event.id)} is a dead letter (${letter.id}) after ${attempts} run(s) of ${letter.handlers.join(', ')}: ${error}`,
     );
     if (dropped > 0) {
-      this.logger.warn(`Dead letters are full (deadLetters.maxEntries ${this.options.deadLetters.maxEntries}): dropped the ${dropped} oldest`);
+      this.logger.warn(
+        `Dead letters are full (deadLetters.maxEntries ${this.options.deadLetters.maxEntries}, or 64 MiB in memory): dropped the ${dropped} oldest`,
+      );
     }
     this.events.emit(WazapinWebhookEvents.DeadLettered, this.toDeadLetter(letter));
     return true;

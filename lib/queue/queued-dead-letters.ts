@@ -41,7 +41,15 @@ export class QueuedDeadLetters implements DeadLetterSource {
     if (job === 'missing' || job === 'busy') {
       return { id, outcome: job };
     }
-    await job.retry('failed');
+    try {
+      await job.retry('failed');
+    } catch (error) {
+      // Another replay moved it out of the failed set between the two steps: it is queued already.
+      if ((await job.getState()) !== 'failed') {
+        return { id, outcome: 'busy' };
+      }
+      throw error;
+    }
     return { id, outcome: 'queued' };
   }
 
@@ -56,7 +64,13 @@ export class QueuedDeadLetters implements DeadLetterSource {
 
   /** The job of `id` when it is failed; `busy` when it is back in the queue (replayed), `missing` when there is none. */
   private async failedJob(id: string): Promise<Job<WazapinQueuedDelivery> | 'missing' | 'busy'> {
-    const job = (await this.queue.jobs.getJob(id)) as Job<WazapinQueuedDelivery> | undefined;
+    const job = (await this.queue.jobs.getJob(id).catch((error: unknown) => {
+      // An id that is one of BullMQ's own key names (`events`, `failed`, …) reads a key of another type: no job.
+      if (error instanceof Error && error.message.startsWith('WRONGTYPE')) {
+        return undefined;
+      }
+      throw error;
+    })) as Job<WazapinQueuedDelivery> | undefined;
     if (!job) {
       return 'missing';
     }

@@ -68,7 +68,7 @@ export async function recoverFailedDeliveries(api: DeliveriesApi, options: Wazap
   const failed: { messageId: string; error: Error }[] = [];
   let toRetry = 0;
   const report = (phase: WazapinRecoveryProgress['phase']) =>
-    options.onProgress?.({ phase, scanned, toRetry, retried, failed: failed.length });
+    reportProgress(options.onProgress, { phase, scanned, toRetry, retried, failed: failed.length });
 
   /** Per message (and endpoint, when one is given), the newest failed and successful attempt times. */
   const newestFailed = new Map<string, number>();
@@ -130,4 +130,19 @@ export async function recoverFailedDeliveries(api: DeliveriesApi, options: Wazap
     }),
   );
   return { scanned, toRetry, retried, failed };
+}
+
+/**
+ * Calls the caller's `onProgress`, whose failure, thrown or rejected (an async callback), must
+ * neither stop the recovery half-way nor reach the process as an unhandled rejection.
+ */
+function reportProgress(onProgress: WazapinRecoveryOptions['onProgress'], progress: WazapinRecoveryProgress): void {
+  try {
+    const returned: unknown = onProgress?.(progress);
+    if (returned instanceof Promise) {
+      returned.catch(() => undefined);
+    }
+  } catch {
+    // The progress callback is the caller's; the recovery goes on without it.
+  }
 }

@@ -34,7 +34,8 @@ export class StartupRecovery implements OnApplicationBootstrap, OnApplicationShu
   private readonly logger = new Logger('WazapinWebhooks');
   private readonly recovery?: ResolvedStartupRecovery;
   private readonly lockKey: string;
-  private readonly coveredKey: string;
+  /** Where a run's window ended, per endpoint recovered (`*`: every endpoint). */
+  private readonly coveredPrefix: string;
   private subscription?: Subscription;
   private running?: Promise<void>;
 
@@ -48,7 +49,7 @@ export class StartupRecovery implements OnApplicationBootstrap, OnApplicationShu
   ) {
     this.recovery = options.recovery;
     this.lockKey = `${dedupeNamespace(options.account)}recovery:lock`;
-    this.coveredKey = `${dedupeNamespace(options.account)}recovery:covered-until`;
+    this.coveredPrefix = `${dedupeNamespace(options.account)}recovery:covered-until:`;
     if (this.recovery && this.recovery.endpointId === undefined && options.autoRegister === undefined) {
       this.logger.warn(
         'recovery.onStartup without recovery.endpointId or autoRegister recovers the failed deliveries of every endpoint of the organisation',
@@ -68,9 +69,15 @@ export class StartupRecovery implements OnApplicationBootstrap, OnApplicationShu
     });
   }
 
+  /**
+   * Does not wait for a recovery still running (its 429 pauses can last minutes, past any grace
+   * period): its lock is released, so the instance replacing this one recovers in its turn.
+   */
   async onApplicationShutdown(): Promise<void> {
     this.subscription?.unsubscribe();
-    await this.running;
+    if (this.running) {
+      await this.store.release(this.lockKey).catch(() => undefined);
+    }
   }
 
   private async run({ lookbackHours, endpointId = this.registrar.endpointId }: ResolvedStartupRecovery): Promise<void> {
@@ -80,11 +87,15 @@ export class StartupRecovery implements OnApplicationBootstrap, OnApplicationShu
     }
     try {
       const until = new Date();
-      const since = await this.since(until, lookbackHours);
+      const coveredKey = this.coveredPrefix + (endpointId ?? '*');
+      const since = await this.since(until, lookbackHours, coveredKey);
       const scope = endpointId === undefined ? 'every endpoint' : `endpoint ${printable(endpointId)}`;
       this.logger.log(`Recovering failed deliveries of ${scope} since ${since.from.toISOString()} (${since.why})`);
       const result = await this.api.recoverFailedDeliveries({ since: since.from, until, endpointId });
-      await this.store.recordTime?.(this.coveredKey, until.getTime(), COVERED_SECONDS);
+      // A window is covered only when every retry went: a refused one must be tried by the next run.
+      if (result.failed.length === 0) {
+        await this.store.recordTime?.(coveredKey, until.getTime(), COVERED_SECONDS);
+      }
       const summary = `Recovery at startup: ${result.retried} of ${result.toRetry} failed message(s) retried, ${result.scanned} attempt(s) scanned`;
       if (result.failed.length > 0) {
         const failed = result.failed.map(({ messageId, error }) => `${printable(messageId)}: ${errorMessage(error)}`).join('; ');
@@ -99,10 +110,11 @@ export class StartupRecovery implements OnApplicationBootstrap, OnApplicationShu
 
   /**
    * Where the window starts: the last accepted delivery (less a margin), or `lookbackHours` back
-   * when none is remembered; never before the end of the last run's window (less a minute).
+   * when none is remembered; never before the end of the last run's window of the same endpoint
+   * (less a minute), a run some of whose retries were refused covering none.
    */
-  private async since(until: Date, lookbackHours: number): Promise<{ from: Date; why: string }> {
-    const [accepted, covered] = await Promise.all([this.lastAccepted.recalled(), this.store.recordedTime?.(this.coveredKey)]);
+  private async since(until: Date, lookbackHours: number, coveredKey: string): Promise<{ from: Date; why: string }> {
+    const [accepted, covered] = await Promise.all([this.lastAccepted.recalled(), this.store.recordedTime?.(coveredKey)]);
     const fromAccepted = accepted === undefined ? until.getTime() - lookbackHours * HOUR_MS : accepted - ACCEPTED_MARGIN_MS;
     if (covered !== undefined && covered - COVERED_MARGIN_MS > fromAccepted) {
       return { from: new Date(covered - COVERED_MARGIN_MS), why: 'the end of the last recovery, less 1 min' };

@@ -438,4 +438,17 @@ describeIf(redisMissing)("dead letters in dispatch: 'queue' (BullMQ failed jobs)
     expect(await app.deadLetters.discard(jobId(sent.delivery.id))).toBe(false);
     expect(handlers.count('orders', sent.delivery.id)).toBe(2);
   });
+
+  it("ids that are BullMQ's own key names are missing, not a Redis WRONGTYPE error; two replays at once: one queued, the other busy (found by an outside attack)", async () => {
+    handlers.orders = alwaysFails();
+    const app = await bootQueued();
+    const sent = await app.send();
+    await waitForDeadLetters(app.deadLetters, 1);
+    for (const id of ['id', 'events', 'failed', 'stalled-check', 'wait', 'meta']) {
+      expect(await app.deadLetters.replay(id)).toEqual({ id, outcome: 'missing' });
+      expect(await app.deadLetters.discard(id)).toBe(false);
+    }
+    const outcomes = await Promise.all([1, 2, 3].map(() => app.deadLetters.replay(jobId(sent.delivery.id))));
+    expect(outcomes.map((replay) => replay.outcome).sort()).toEqual(['busy', 'busy', 'queued']);
+  });
 });

@@ -139,7 +139,10 @@ describeIf(redisMissing)('RedisIdempotencyStore', () => {
     try {
       const body = { message_id: 'wamid-rt', conversation_id: 'conv_1', status: 'read', organization_id: 'org_1' };
       const route = '/webhooks/wazapin/message.status_update';
-      const commands = await commandsReceived(async () => expect((await app.deliver({ secret, id: 'dlv_rt', body }, route)).status).toBe(200));
+      const received = await commandsReceived(async () => expect((await app.deliver({ secret, id: 'dlv_rt', body }, route)).status).toBe(200));
+      // The time of the last accepted delivery (for recovery.onStartup) is written at most every 10 s, not per delivery.
+      const commands = received.filter((args) => !args.some((arg) => arg.endsWith('recovery:last-accepted')));
+      expect(received.length - commands.length).toBeLessThanOrEqual(1);
       const keys = [`${prefix}delivery:message.status_update:dlv_rt`, `${prefix}message:message.status_update:wamid-rt:read`];
       expect(commands).toEqual([
         [expect.stringMatching(/^eval(sha)?$/), expect.any(String), '2', ...keys, expect.any(String), expect.stringMatching(/^processing:/)],

@@ -101,6 +101,41 @@ describe('recoverFailedDeliveries', () => {
     expect(statuses.some((id) => handledCounts().has(id))).toBe(false);
   });
 
+  it('an onProgress that throws or rejects neither stops the recovery nor reaches the process (found by an outside attack)', async () => {
+    const failed = await publishWhileDown(3);
+    app.up = true;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let calls = 0;
+      const result = await kit.api.recoverFailedDeliveries({
+        since,
+        onProgress: async () => {
+          if (++calls % 2 === 0) {
+            throw new Error('progress store down');
+          }
+          await Promise.reject(new Error('progress store down'));
+        },
+      });
+      await kit.emulator.settled();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(result).toMatchObject({ toRetry: 3, retried: 3, failed: [] });
+      expect(failed.every((id) => handledCounts().get(id) === 1)).toBe(true);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    const thrown = await kit.api.recoverFailedDeliveries({
+      since,
+      dryRun: true,
+      onProgress: () => {
+        throw new Error('sync');
+      },
+    });
+    expect(thrown.failed).toEqual([]);
+  });
+
   it('a retry the API refuses is reported with its error, the others done', async () => {
     await publishWhileDown(2);
     app.up = true;
