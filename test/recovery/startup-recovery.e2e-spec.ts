@@ -321,6 +321,29 @@ async function restartScenario(stage: Stage, store: () => IdempotencyStore, reco
   }
 }
 
+/**
+ * A Redis for the tests of a describe block, and a maker of stores on one key prefix per test,
+ * its keys deleted after the test: each app lifetime or instance gets its own store, on shared data.
+ */
+function useRedisStores(): () => RedisIdempotencyStore {
+  let redis: { url: string; close(): Promise<void> };
+  let prefix: string | undefined;
+  beforeAll(async () => {
+    redis = await useRedis();
+  });
+  afterEach(async () => {
+    if (prefix !== undefined) {
+      await deleteKeys(redis.url, prefix);
+    }
+    prefix = undefined;
+  });
+  afterAll(() => redis.close());
+  return () => {
+    prefix ??= `${uniquePrefix('startup-recovery')}:`;
+    return new RedisIdempotencyStore(redis.url, { keyPrefix: prefix });
+  };
+}
+
 describe('startup recovery (recovery.onStartup)', () => {
   describe('after a restart, the in-memory store given to both lifetimes', () => {
     const stage = useStage();
@@ -333,18 +356,11 @@ describe('startup recovery (recovery.onStartup)', () => {
 
   describeIf(redisMissing)('after a restart, with RedisIdempotencyStore', () => {
     const stage = useStage();
-    let redis: { url: string; close(): Promise<void> };
-    let prefix: string;
-    beforeAll(async () => {
-      redis = await useRedis();
-    });
-    afterEach(() => deleteKeys(redis.url, prefix));
-    afterAll(() => redis.close());
+    const redisStore = useRedisStores();
 
     it(`handles each of ${DOWN_EVENTS} events published while the app was down exactly once, from the time Redis remembered`, async () => {
-      prefix = `${uniquePrefix('startup-recovery')}:`;
       // A new store (and connection) per lifetime: what survives is in Redis.
-      await restartScenario(stage(), () => new RedisIdempotencyStore(redis.url, { keyPrefix: prefix }), 'onStartup');
+      await restartScenario(stage(), redisStore, 'onStartup');
     }, 45_000);
   });
 
@@ -362,23 +378,16 @@ describe('startup recovery (recovery.onStartup)', () => {
 
   describeIf(redisMissing)('two instances sharing Redis, starting together', () => {
     const stage = useStage();
-    let redis: { url: string; close(): Promise<void> };
-    let prefix: string;
-    beforeAll(async () => {
-      redis = await useRedis();
-    });
-    afterEach(() => deleteKeys(redis.url, prefix));
-    afterAll(() => redis.close());
+    const redisStore = useRedisStores();
 
     it('make one retry call per failed message, handle every event once, and the one that did not run logs that it skipped', async () => {
-      prefix = `${uniquePrefix('startup-recovery-fleet')}:`;
       const { emulator, port, secret } = stage();
       const { Handler, handled } = recordingHandler(STATUS);
       const failed = await stage().publish(100);
       const otherPort = await freePort();
       const options = (): WazapinWebhooksModuleOptions => ({
         secrets: secret,
-        idempotency: { store: new RedisIdempotencyStore(redis.url, { keyPrefix: prefix }) },
+        idempotency: { store: redisStore() },
         api: stage().api,
         recovery: { onStartup: true },
       });
