@@ -28,6 +28,16 @@ interface Checked {
   readonly concurrency: number;
 }
 
+const RECOVERY_OPTIONS: ReadonlySet<string> = new Set<keyof WazapinRecoveryOptions>([
+  'since',
+  'until',
+  'endpointId',
+  'eventTypes',
+  'concurrency',
+  'dryRun',
+  'onProgress',
+]);
+
 function check(options: WazapinRecoveryOptions): Checked {
   const fields: Record<string, string[]> = {};
   const isDate = (value: unknown) => value instanceof Date && !Number.isNaN(value.getTime());
@@ -35,6 +45,12 @@ function check(options: WazapinRecoveryOptions): Checked {
     throw new WazapinValidationError(OPERATION, { since: ['since must be a valid Date'] });
   }
   const { since, until, endpointId, eventTypes, concurrency = 4 } = options;
+  // A misspelt option (`dryrun`) must not go unnoticed: it would send real retries.
+  for (const key of Object.keys(options)) {
+    if (!RECOVERY_OPTIONS.has(key)) {
+      fields[key] = [`${key} is not an option of recoverFailedDeliveries (${[...RECOVERY_OPTIONS].join(', ')})`];
+    }
+  }
   if (until !== undefined && (!isDate(until) || until.getTime() <= since.getTime())) {
     fields.until = ['until must be a valid Date after since'];
   }

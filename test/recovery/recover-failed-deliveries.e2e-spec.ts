@@ -158,6 +158,7 @@ describe('recoverFailedDeliveries', () => {
     [{ since: new Date(), until: new Date(0) }, /until must be a valid Date after since/],
     [{ since: new Date(0), concurrency: 0 }, /concurrency must be an integer from 1 to 32/],
     [{ since: new Date(0), eventTypes: ['Message New'] }, /eventTypes must be an array of event type names/],
+    [{ since: new Date(0), dryrun: true }, /dryrun is not an option of recoverFailedDeliveries/],
   ])('refuses %j before calling the API', async (options, message) => {
     const error = await rejection(kit.api.recoverFailedDeliveries(options as never));
     expect(error).toBeInstanceOf(WazapinValidationError);
