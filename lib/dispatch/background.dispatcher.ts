@@ -37,7 +37,7 @@ class BackgroundDelivery {
  * `dispatch: 'background'`: the answer goes at once and the handlers run after it. A handler
  * that fails runs again, alone, after a backoff, up to `handlerRetries.attempts` runs; one still
  * failing then makes the delivery a dead letter (`WazapinDeadLetters`), and its claim is
- * completed: replay is the way to run it again. The claim is held meanwhile (its lease covers
+ * set aside (a copy is a duplicate): replay is the way to run it again. The claim is held meanwhile (its lease covers
  * every run), so a copy is answered 409. App shutdown waits for the deliveries still being
  * handled or waiting for their next run, for at most `shutdownTimeoutMs`, and dead-letters those
  * still pending then; a delivery arriving meanwhile is released and answered 503, since its
@@ -93,8 +93,10 @@ export class BackgroundDispatcher implements WazapinDispatcher, BeforeApplicatio
     const { event, claim } = delivery;
     for (;;) {
       delivery.running = true;
-      // The run skips the handlers that succeeded, and adds those that do as they do.
-      const failures = await runHandlers(this.handlers, event, this.logger, new Set(delivery.succeeded), delivery.succeeded);
+      // The run skips the handlers that succeeded (read before any runs, so one set serves both),
+      // and adds those that do as they do; a first run skips none, and filters nothing.
+      const { succeeded } = delivery;
+      const failures = await runHandlers(this.handlers, event, this.logger, succeeded.size > 0 ? succeeded : undefined, succeeded);
       delivery.running = false;
       delivery.runs++;
       if (delivery.settled) {
