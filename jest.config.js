@@ -3,7 +3,7 @@ export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   // Imports name the compiled files: `.js` for the ESM sources, `.cjs` for the package's one CommonJS file.
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^(\\.{1,2}/.*/commonjs-scope)\\.cjs$': '$1.cts' },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1', '^(\\.{1,2}/(?:.*/)?commonjs-scope)\\.cjs$': '$1.cts' },
   transform: {
     '^.+\\.c?ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.check.json' }],
   },

@@ -75,6 +75,16 @@ export type {
   WazapinDeadLetterReplayOutcome,
 } from './dead-letters/wazapin-dead-letter.interface.js';
 
+// Observability: health for @nestjs/terminus; what traces and metrics name outcomes
+export { WazapinHealthIndicator } from './health/wazapin-health.indicator.js';
+export type {
+  WazapinHealthCheckOptions,
+  WazapinHealthIndicatorResult,
+  WazapinHealthStatus,
+  WazapinRegistrationHealth,
+} from './health/wazapin-health-options.interface.js';
+export type { WazapinDeliveryOutcome, WazapinRejection } from './telemetry/delivery-outcome.js';
+
 // Deduplication stores, and the Redis connection the Redis store and the queue take
 export type { IdempotencyClaim, IdempotencyStore, StatusClaim } from './idempotency/idempotency-store.interface.js';
 export { InMemoryIdempotencyStore } from './idempotency/in-memory-idempotency.store.js';

@@ -59,3 +59,5 @@ export const WazapinWebhookEvents = {
    */
   DeadLettered: 'wazapin.dead-lettered',
 } as const;
+/** The registration's telemetry: OpenTelemetry when the app has its API, nothing otherwise. */
+export const WAZAPIN_TELEMETRY = Symbol('WAZAPIN_TELEMETRY');

@@ -15,6 +15,8 @@ import { WazapinWebhookReceiver } from './receiving/wazapin-webhook.receiver.js'
 import { WebhookRequestVerifier } from './receiving/webhook-request.verifier.js';
 import { LastAcceptedDelivery } from './recovery/last-accepted-delivery.js';
 import { StartupRecovery } from './recovery/startup-recovery.js';
+import { RegistrationHealth } from './health/registration-health.js';
+import { TelemetryGauges } from './telemetry/telemetry-gauges.js';
 import { PayloadChecks } from './validation/payload-checks.js';
 import { WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS } from './wazapin-webhooks.constants.js';
 import { ConfigurableModuleClass } from './wazapin-webhooks.module-definition.js';
@@ -26,6 +28,7 @@ import {
   idempotencyStoreProvider,
   optionsProvider,
   statusOrderProvider,
+  telemetryProvider,
 } from './wazapin-webhooks.providers.js';
 
 /**
@@ -42,6 +45,8 @@ import {
   imports: [DiscoveryModule],
   providers: [
     optionsProvider,
+    telemetryProvider,
+    TelemetryGauges,
     idempotencyStoreProvider,
     WebhookRequestVerifier,
     BodyReadFailureHandler,
@@ -69,6 +74,7 @@ import {
     WazapinEndpointRegistrar,
     LastAcceptedDelivery,
     StartupRecovery,
+    RegistrationHealth,
   ],
 })
 export class WazapinWebhooksModule extends ConfigurableModuleClass implements NestModule {

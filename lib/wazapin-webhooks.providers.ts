@@ -24,6 +24,9 @@ import { StatusOrder } from './status-order/status-order.js';
 import { WazapinEventEmitter } from './events/wazapin-event-emitter.js';
 import { createWebhookVerifier } from './signature/create-webhook-verifier.js';
 import type { WebhookVerifier } from './signature/webhook-verifier.interface.js';
+import { loadOpenTelemetry } from './telemetry/load-opentelemetry.js';
+import { OpenTelemetryInstrumentation } from './telemetry/open-telemetry.instrumentation.js';
+import { NO_TELEMETRY, type WazapinTelemetry } from './telemetry/wazapin-telemetry.interface.js';
 import { warnAboutShortFastifyParams } from './tenants/fastify-param-length.js';
 import { TenantVerifiers } from './tenants/tenant-verifiers.js';
 import {
@@ -34,6 +37,7 @@ import {
   WAZAPIN_MODULE_DEFINITION,
   WAZAPIN_OPTIONS,
   WAZAPIN_STATUS_ORDER,
+  WAZAPIN_TELEMETRY,
   WAZAPIN_WEBHOOK_VERIFIER,
   WAZAPIN_WEBHOOKS_MODULE_OPTIONS,
 } from './wazapin-webhooks.constants.js';
@@ -136,6 +140,16 @@ export const dispatcherProvider: FactoryProvider<WazapinDispatcher> = {
       case 'background':
         return new BackgroundDispatcher(handlers, deadLetters, options.handlerRetries!, options.shutdownTimeoutMs);
     }
+  },
+};
+
+/** The registration's telemetry: through `@opentelemetry/api` when the app has it, none otherwise. */
+export const telemetryProvider: FactoryProvider<WazapinTelemetry> = {
+  provide: WAZAPIN_TELEMETRY,
+  inject: [WAZAPIN_OPTIONS],
+  useFactory: async ({ account }: ResolvedWazapinWebhooksOptions) => {
+    const api = await loadOpenTelemetry();
+    return api ? new OpenTelemetryInstrumentation(api, account) : NO_TELEMETRY;
   },
 };
 

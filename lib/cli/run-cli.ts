@@ -6,7 +6,7 @@ import { EmulatorCommand } from './commands/emulator.command.js';
 import { RecoverCommand } from './commands/recover.command.js';
 import { SendCommand } from './commands/send.command.js';
 import { VerifyCommand } from './commands/verify.command.js';
-import { packageVersion } from './package-version.js';
+import { packageVersion } from '../utils/package-version.js';
 
 /** The commands of the `wazapin-webhooks` bin. */
 const COMMANDS: readonly CliCommand[] = [new EmulatorCommand(), new RecoverCommand(), new SendCommand(), new VerifyCommand()];

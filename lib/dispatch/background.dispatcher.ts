@@ -96,7 +96,7 @@ export class BackgroundDispatcher implements WazapinDispatcher, BeforeApplicatio
       // The run skips the handlers that succeeded (read before any runs, so one set serves both),
       // and adds those that do as they do; a first run skips none, and filters nothing.
       const { succeeded } = delivery;
-      const failures = await runHandlers(this.handlers, event, this.logger, succeeded.size > 0 ? succeeded : undefined, succeeded);
+      const failures = await runHandlers(this.handlers, event, this.logger, succeeded.size > 0 ? succeeded : undefined, succeeded, delivery.runs + 1);
       delivery.running = false;
       delivery.runs++;
       if (delivery.settled) {

@@ -7,7 +7,7 @@ import { printable } from '../utils/printable.js';
 
 /**
  * Runs the event's handlers but those in `skip`, adding to `succeeded` each that succeeds as it
- * does; resolves with the failures, or `undefined`
+ * does, as the `attempt`-th run; resolves with the failures, or `undefined`
  * when dispatching itself failed, and never rejects, so neither a crash nor a claim left held
  * can follow from anything a handler does.
  */
@@ -17,10 +17,11 @@ export function runHandlers(
   logger: Logger,
   skip?: ReadonlySet<string>,
   succeeded?: Set<string>,
+  attempt?: number,
 ): Promise<readonly WazapinHandlerFailure[] | undefined> {
   const failed = (error: unknown) => {
     logger.error(`Dispatching ${printable(event.type)} delivery ${printable(event.id)} failed: ${errorMessage(error)}`, errorStack(error));
     return undefined;
   };
-  return handlers.dispatch(event, skip, succeeded).then(undefined, failed);
+  return handlers.dispatch(event, skip, succeeded, attempt).then(undefined, failed);
 }

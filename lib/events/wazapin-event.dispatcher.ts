@@ -2,7 +2,8 @@ import { Injectable, Logger, Inject } from '@nestjs/common';
 import { WAZAPIN_DEFAULT_ACCOUNT } from '../accounts/wazapin-account.js';
 import { errorMessage, errorStack } from '../utils/error-message.js';
 import { printable } from '../utils/printable.js';
-import { WazapinWebhookEvents, WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import type { HandlerTrace, WazapinTelemetry } from '../telemetry/wazapin-telemetry.interface.js';
+import { WazapinWebhookEvents, WAZAPIN_OPTIONS, WAZAPIN_TELEMETRY } from '../wazapin-webhooks.constants.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { WazapinEventEmitter } from './wazapin-event-emitter.js';
 import { WazapinHandlerTimeoutError } from './wazapin-handler-timeout.error.js';
@@ -16,6 +17,11 @@ function whose({ account, tenant }: WazapinEvent): string {
   const named = account === WAZAPIN_DEFAULT_ACCOUNT ? [] : [`account ${account}`];
   const parts = tenant === undefined ? named : [...named, `tenant ${tenant}`];
   return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}
+
+/** Runs the handler in its trace. */
+function invokeWithin(trace: HandlerTrace, handler: WazapinHandler, event: WazapinEvent): unknown {
+  return trace.within(() => handler.invoke(event));
 }
 
 /** Distinct unhandled event types logged; the set is bounded, since the path names the type. */
@@ -35,6 +41,7 @@ export class WazapinEventDispatcher {
     @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
     private readonly explorer: WazapinHandlerExplorer,
     private readonly events: WazapinEventEmitter,
+    @Inject(WAZAPIN_TELEMETRY) private readonly telemetry: WazapinTelemetry,
   ) {}
 
   /** How many handlers {@link dispatch} runs for `event` with `skip`. */
@@ -53,9 +60,10 @@ export class WazapinEventDispatcher {
    * succeeded on an earlier attempt of a queued delivery). A handler that returns without a
    * promise has finished; only those that return one are raced against `handlerTimeoutMs`. Each
    * that succeeds is added to `succeeded` as it does, for a caller that must know before all
-   * settle (background shutdown).
+   * settle (background shutdown). `attempt` is the run's number, from 1, for its trace: each
+   * handler runs in a span of its own, a child of the active one.
    */
-  async dispatch(event: WazapinEvent, skip?: ReadonlySet<string>, succeeded?: Set<string>): Promise<WazapinHandlerFailure[]> {
+  async dispatch(event: WazapinEvent, skip?: ReadonlySet<string>, succeeded?: Set<string>, attempt = 1): Promise<WazapinHandlerFailure[]> {
     if (!this.explorer.hasSpecificHandler(event.type)) {
       this.logUnhandledType(event.type);
     }
@@ -66,15 +74,18 @@ export class WazapinEventDispatcher {
     const errors: unknown[] = new Array<unknown>(handlers.length);
     const running: Promise<void>[] = [];
     handlers.forEach((handler, index) => {
+      const trace = this.telemetry.handling(handler.name, event, attempt);
       const fail = (error: unknown) => {
         failed[index] = true;
         errors[index] = error;
+        trace?.failed(error);
       };
       const done = (): void => {
         succeeded?.add(handler.name);
+        trace?.succeeded();
       };
       try {
-        const result = handler.invoke(event);
+        const result = trace ? invokeWithin(trace, handler, event) : handler.invoke(event);
         if ((typeof result === 'object' && result !== null) || typeof result === 'function') {
           running.push(this.within(handler, result).then(done, fail));
         } else {

@@ -74,4 +74,9 @@ export interface IdempotencyStore {
   recordTime?(key: string, time: number, ttlSeconds: number): Promise<void>;
   /** The time recorded for `key`, or `undefined`. */
   recordedTime?(key: string): Promise<number | undefined>;
+  /**
+   * Resolves once the store answers, rejects when it cannot be reached: what
+   * `WazapinHealthIndicator` checks. Optional: a store without it is reported up, not probed.
+   */
+  ping?(): Promise<void>;
 }

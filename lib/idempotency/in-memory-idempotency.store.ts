@@ -126,6 +126,9 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     return this.live;
   }
 
+  /** Always answers: the store is this process's memory. */
+  async ping(): Promise<void> {}
+
   async claim(key: string, leaseSeconds: number): Promise<IdempotencyClaim> {
     return this.claimSync(key, leaseSeconds);
   }

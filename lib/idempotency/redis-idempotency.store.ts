@@ -307,6 +307,12 @@ export class RedisIdempotencyStore implements IdempotencyStore, OnApplicationShu
     return this.redis.connected();
   }
 
+  /** One `PING`, once the connection has been ready (see {@link connected}). */
+  async ping(): Promise<void> {
+    await this.redis.connected();
+    await this.connection.ping();
+  }
+
   claim(key: string, leaseSeconds: number): Promise<IdempotencyClaim> {
     return this.claimKeys([key], leaseSeconds);
   }

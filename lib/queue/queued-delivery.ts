@@ -28,6 +28,13 @@ export interface WazapinQueuedDelivery {
   tenant?: string;
   /** What its payload failed, with `validatePayloads`: it goes to wildcard handlers only. */
   invalid?: readonly WazapinPayloadViolation[];
+  /**
+   * The trace the delivery was received in (W3C Trace Context), when the app has OpenTelemetry:
+   * the worker's handler spans are its children, on any instance.
+   */
+  traceparent?: string;
+  /** The `tracestate` of that trace, when it has one. */
+  tracestate?: string;
 }
 
 /** The job data of a delivery, keeping only the headers named in `headerNames`. */

@@ -13,7 +13,8 @@ import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 import { OutageLog } from '../utils/outage-log.js';
 import { printable } from '../utils/printable.js';
 import { ThrottledLog } from '../utils/throttled-log.js';
-import { WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import type { WazapinTelemetry } from '../telemetry/wazapin-telemetry.interface.js';
+import { WAZAPIN_OPTIONS, WAZAPIN_TELEMETRY } from '../wazapin-webhooks.constants.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';
@@ -58,6 +59,7 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
     @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
     private readonly moduleRef: ModuleRef,
     private readonly modules: ModulesContainer,
+    @Inject(WAZAPIN_TELEMETRY) private readonly telemetry: WazapinTelemetry,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -110,6 +112,11 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
     return this.queue;
   }
 
+  /** How many deliveries wait in the queue for a worker. */
+  waiting(): Promise<number> {
+    return this.jobs.getWaitingCount();
+  }
+
   /**
    * Adds the delivery durably; resolves once Redis holds it. Adding a delivery id already in
    * the queue is a no-op. Answers 503 when the queue cannot take it, and 422 when no queue ever
@@ -120,6 +127,10 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
       throw new ServiceUnavailableException('Webhook queue is not running');
     }
     const data = toQueuedDelivery(event, this.headers);
+    const trace = this.telemetry.carrier();
+    if (trace) {
+      Object.assign(data, trace);
+    }
     try {
       await this.redis.connected();
       // Until the first connection, BullMQ would hold the job until Redis answers: fail instead.

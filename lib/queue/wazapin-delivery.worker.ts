@@ -12,7 +12,8 @@ import { settleWithin } from '../utils/settle-within.js';
 import { errorMessage } from '../utils/error-message.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import type { StatusOrder } from '../status-order/status-order.js';
-import { WazapinWebhookEvents, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS, WAZAPIN_STATUS_ORDER } from '../wazapin-webhooks.constants.js';
+import type { WazapinTelemetry } from '../telemetry/wazapin-telemetry.interface.js';
+import { WazapinWebhookEvents, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS, WAZAPIN_STATUS_ORDER, WAZAPIN_TELEMETRY } from '../wazapin-webhooks.constants.js';
 import { type BullMQ, loadBullMQ } from './load-bullmq.js';
 import { resolveQueueConnection } from './queue-connection.js';
 import { QueuedDeadLetters } from './queued-dead-letters.js';
@@ -53,6 +54,7 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     @Inject(WAZAPIN_MESSAGE_READER) private readonly messages: MessageReader,
     @Inject(WAZAPIN_STATUS_ORDER) private readonly statusOrder: StatusOrder | null,
     private readonly deadLetters: QueuedDeadLetters,
+    @Inject(WAZAPIN_TELEMETRY) private readonly telemetry: WazapinTelemetry,
   ) {}
 
   /** Starts once every handler is discovered. */
@@ -143,7 +145,8 @@ export class WazapinDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       return;
     }
     const held = typeof status === 'object' ? status : undefined;
-    const failures = await this.dispatcher.dispatch(event, handled).catch(async (error: unknown) => {
+    const dispatched = this.telemetry.continuing(job.data, () => this.dispatcher.dispatch(event, handled, undefined, job.attemptsMade + 1));
+    const failures = await dispatched.catch(async (error: unknown) => {
       await held?.release();
       throw error;
     });

@@ -7,9 +7,11 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
-import { WAZAPIN_OPTIONS } from '../wazapin-webhooks.constants.js';
+import { WAZAPIN_OPTIONS, WAZAPIN_TELEMETRY } from '../wazapin-webhooks.constants.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
-import { bodyReadFailure } from './body-read-failure.js';
+import { answering, rejecting } from '../telemetry/delivery-outcome.js';
+import type { WazapinTelemetry } from '../telemetry/wazapin-telemetry.interface.js';
+import { type BodyReadFailure, bodyReadFailure } from './body-read-failure.js';
 import type { WebhookRequest } from './webhook-request.interface.js';
 import { WebhookRequestVerifier } from './webhook-request.verifier.js';
 import { webhookRouteMatcher } from './webhook-route-matcher.js';
@@ -47,6 +49,7 @@ export class BodyReadFailureHandler {
     private readonly appConfig: ApplicationConfig,
     private readonly requests: WebhookRequestVerifier,
     @Inject(WAZAPIN_OPTIONS) private readonly options: ResolvedWazapinWebhooksOptions,
+    @Inject(WAZAPIN_TELEMETRY) private readonly telemetry: WazapinTelemetry,
   ) {}
 
   /** Hooks into the app's HTTP server; called before Nest registers the routes, once the app set its prefix and versioning. */
@@ -65,19 +68,33 @@ export class BodyReadFailureHandler {
 
   /**
    * What the route answers for `error`, or `undefined` when the error is not about the body.
-   * `tenant` is the route's tenant segment, for a `tenants` registration.
+   * `tenant` is the route's tenant segment, for a `tenants` registration. Traced as a request
+   * to the route, with telemetry.
    */
   async answer(error: unknown, request: WebhookRequest, tenant?: string): Promise<HttpException | undefined> {
     const failure = bodyReadFailure(error);
+    if (failure === undefined) {
+      return undefined;
+    }
+    const trace = this.telemetry.receiving(request);
+    try {
+      const answer = await this.answerFailure(failure, request, tenant);
+      trace?.failed(answer);
+      return answer;
+    } catch (unexpected) {
+      trace?.failed(unexpected);
+      throw unexpected;
+    }
+  }
+
+  private async answerFailure(failure: BodyReadFailure, request: WebhookRequest, tenant?: string): Promise<HttpException> {
     switch (failure) {
-      case undefined:
-        return undefined;
       case 'too-large':
-        return new PayloadTooLargeException("Webhook body exceeds the HTTP server's body limit");
+        return rejecting(new PayloadTooLargeException("Webhook body exceeds the HTTP server's body limit"), 'too-large');
       case 'media-type':
-        return new UnsupportedMediaTypeException('Webhook body must be application/json in UTF-8');
+        return rejecting(new UnsupportedMediaTypeException('Webhook body must be application/json in UTF-8'), 'media-type');
       case 'unreadable':
-        return new BadRequestException('Webhook body could not be read');
+        return rejecting(new BadRequestException('Webhook body could not be read'), 'body-unreadable');
       case 'not-json':
       case 'not-object':
         try {
@@ -89,7 +106,7 @@ export class BodyReadFailureHandler {
           throw rejection;
         }
         // The same words the route says on Fastify, whose parser takes any JSON.
-        return new BadRequestException(`Webhook body is not ${failure === 'not-json' ? 'valid JSON' : 'a JSON object'}`);
+        return answering(new BadRequestException(`Webhook body is not ${failure === 'not-json' ? 'valid JSON' : 'a JSON object'}`), 'invalid');
     }
   }
 

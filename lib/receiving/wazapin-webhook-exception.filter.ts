@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { errorMessage, errorStack } from '../utils/error-message.js';
+import { RECEIVE_TRACE, type TracedRequest } from './receive-trace.decorator.js';
 
 /**
  * The JSON body of an HTTP exception. One built from a string (as `@nestjs/throttler`'s
@@ -19,7 +20,7 @@ function jsonBody(exception: HttpException): object {
 /**
  * Answers every error on the webhook route as Nest's `{ statusCode, error, message }` JSON,
  * ahead of any global filter the app has, so the platform sees the status the module chose.
- * Messages never hold secrets, signatures or the body.
+ * Messages never hold secrets, signatures or the body. The request's trace ends here when it failed.
  */
 @Catch()
 export class WazapinWebhookExceptionFilter implements ExceptionFilter {
@@ -28,7 +29,9 @@ export class WazapinWebhookExceptionFilter implements ExceptionFilter {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<unknown>();
+    const http = host.switchToHttp();
+    const response = http.getResponse<unknown>();
+    http.getRequest<TracedRequest>()[RECEIVE_TRACE]?.failed(exception);
     if (exception instanceof HttpException) {
       this.adapterHost.httpAdapter.reply(response, jsonBody(exception), exception.getStatus());
       return;

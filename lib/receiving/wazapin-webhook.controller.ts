@@ -1,6 +1,8 @@
 import { Controller, Param, Post, Res, Type, UseFilters, UseGuards, VERSION_NEUTRAL } from '@nestjs/common';
+import type { ReceiveTrace } from '../telemetry/wazapin-telemetry.interface.js';
 import type { WazapinModuleDefinition } from '../wazapin-webhooks.options.js';
 import { FASTIFY_ROUTE_CONFIG_METADATA, WAZAPIN_ROUTE_CONFIG } from './body-read-failure.handler.js';
+import { ReceivingTrace } from './receive-trace.decorator.js';
 import { WazapinSignatureGuard } from './signature.guard.js';
 import type { SignedDelivery } from './signed-delivery.interface.js';
 import { VerifiedDelivery } from './verified-delivery.decorator.js';
@@ -26,15 +28,33 @@ export function createWazapinWebhookController(definition: WazapinModuleDefiniti
   class WazapinWebhookController {
     constructor(private readonly receiver: WazapinWebhookReceiver) {}
 
-    // The response is written here (see sendReceipt); an error thrown goes to the route's filter.
     @Post(route)
-    async receive(@VerifiedDelivery() delivery: SignedDelivery, @Res() response: unknown): Promise<void> {
-      sendReceipt(response, await this.receiver.receive(delivery));
+    receive(@VerifiedDelivery() delivery: SignedDelivery, @Res() response: unknown, @ReceivingTrace() trace?: ReceiveTrace): Promise<void> {
+      return this.answer(delivery, response, trace);
     }
 
     @Post(typedRoute)
-    async receiveTyped(@VerifiedDelivery() delivery: SignedDelivery, @Param('eventType') eventType: string, @Res() response: unknown): Promise<void> {
-      sendReceipt(response, await this.receiver.receive(delivery, eventType));
+    receiveTyped(
+      @VerifiedDelivery() delivery: SignedDelivery,
+      @Param('eventType') eventType: string,
+      @Res() response: unknown,
+      @ReceivingTrace() trace?: ReceiveTrace,
+    ): Promise<void> {
+      return this.answer(delivery, response, trace, eventType);
+    }
+
+    /**
+     * The response is written here (see sendReceipt); an error thrown goes to the route's filter.
+     * With telemetry, the receiver runs in the request's trace, so the handlers it starts are part of it.
+     */
+    private async answer(delivery: SignedDelivery, response: unknown, trace?: ReceiveTrace, eventType?: string): Promise<void> {
+      if (!trace) {
+        sendReceipt(response, await this.receiver.receive(delivery, eventType));
+        return;
+      }
+      const receipt = await trace.within(() => this.receiver.receive(delivery, eventType, trace));
+      sendReceipt(response, receipt);
+      trace.answered(receipt);
     }
   }
   for (const decorate of decorators) {

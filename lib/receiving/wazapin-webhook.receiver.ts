@@ -5,6 +5,8 @@ import { type MessageReader, withFetchMessage } from '../events/message-fetch.js
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { LastAcceptedDelivery } from '../recovery/last-accepted-delivery.js';
 import type { StatusOrder } from '../status-order/status-order.js';
+import { answering } from '../telemetry/delivery-outcome.js';
+import type { ReceiveTrace } from '../telemetry/wazapin-telemetry.interface.js';
 import { PayloadChecks } from '../validation/payload-checks.js';
 import { WAZAPIN_DISPATCHER, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS, WAZAPIN_STATUS_ORDER } from '../wazapin-webhooks.constants.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
@@ -20,10 +22,10 @@ function parseBody(body: Buffer): Record<string, unknown> {
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch {
-    throw new BadRequestException('Webhook body is not valid JSON');
+    throw answering(new BadRequestException('Webhook body is not valid JSON'), 'invalid');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new BadRequestException('Webhook body is not a JSON object');
+    throw answering(new BadRequestException('Webhook body is not a JSON object'), 'invalid');
   }
   return parsed as Record<string, unknown>;
 }
@@ -67,7 +69,8 @@ export class WazapinWebhookReceiver {
     this.namespace = dedupeNamespace(options.account);
   }
 
-  async receive(delivery: SignedDelivery, pathType?: string): Promise<WazapinWebhookReceipt> {
+  /** `trace` is the request's, with telemetry: told of the delivery once it is one. */
+  async receive(delivery: SignedDelivery, pathType?: string, trace?: ReceiveTrace): Promise<WazapinWebhookReceipt> {
     const resolved = resolveEventType({
       body: parseBody(delivery.body),
       pathType,
@@ -87,6 +90,7 @@ export class WazapinWebhookReceiver {
       account: this.account,
       tenant: delivery.tenant,
     }, this.messages);
+    trace?.verified(event);
     const invalid = this.payloadChecks?.inspect(event) ?? false;
     const namespace = delivery.tenant === undefined ? this.namespace : dedupeNamespace(this.account, delivery.tenant);
     const keys = dedupeKeys(delivery.id, resolved.type, resolved.payload, namespace);

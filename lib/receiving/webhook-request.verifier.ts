@@ -14,6 +14,7 @@ import {
 import { isWazapinIdentifier } from '../accounts/wazapin-account.js';
 import { readWebhookHeaders, type WebhookSignatureHeaders } from '../signature/webhook-headers.js';
 import { checkWebhookTimestamp } from '../signature/webhook-timestamp.js';
+import { rejecting } from '../telemetry/delivery-outcome.js';
 import type { WebhookVerificationFailure, WebhookVerifier } from '../signature/webhook-verifier.interface.js';
 import { TenantVerifiers } from '../tenants/tenant-verifiers.js';
 import { ThrottledLog } from '../utils/throttled-log.js';
@@ -30,11 +31,11 @@ const RAW_BODY_LOG_INTERVAL_MS = 60_000;
 
 /** What each verification failure answers: 401, except a body that is not UTF-8 (400). */
 const REJECTIONS: Record<WebhookVerificationFailure, () => HttpException> = {
-  'invalid-timestamp': () => new UnauthorizedException('Webhook timestamp is not an integer of Unix seconds'),
-  'timestamp-too-old': () => new UnauthorizedException('Webhook timestamp is too old'),
-  'timestamp-too-new': () => new UnauthorizedException('Webhook timestamp is too far in the future'),
-  'no-matching-signature': () => new UnauthorizedException('No webhook signature matches'),
-  'body-not-utf8': () => new BadRequestException('Webhook body is not valid UTF-8'),
+  'invalid-timestamp': () => rejecting(new UnauthorizedException('Webhook timestamp is not an integer of Unix seconds'), 'invalid-timestamp'),
+  'timestamp-too-old': () => rejecting(new UnauthorizedException('Webhook timestamp is too old'), 'timestamp-too-old'),
+  'timestamp-too-new': () => rejecting(new UnauthorizedException('Webhook timestamp is too far in the future'), 'timestamp-too-new'),
+  'no-matching-signature': () => rejecting(new UnauthorizedException('No webhook signature matches'), 'no-matching-signature'),
+  'body-not-utf8': () => rejecting(new BadRequestException('Webhook body is not valid UTF-8'), 'body-not-utf8'),
 };
 
 const EMPTY_BODY = Buffer.alloc(0);
@@ -42,7 +43,7 @@ const EMPTY_BODY = Buffer.alloc(0);
 /** The three signature headers, or a 400 naming those missing. */
 function present(headers: WebhookSignatureHeaders | { missing: string[] }): WebhookSignatureHeaders {
   if ('missing' in headers) {
-    throw new BadRequestException(`Missing webhook header(s): ${headers.missing.join(', ')}`);
+    throw rejecting(new BadRequestException(`Missing webhook header(s): ${headers.missing.join(', ')}`), 'headers-missing');
   }
   return headers;
 }
@@ -104,15 +105,15 @@ export class WebhookRequestVerifier {
    */
   verify(request: WebhookRequest, tenant?: string): SignedDelivery | Promise<SignedDelivery> {
     if (this.tenants && !isWazapinIdentifier(tenant)) {
-      throw new NotFoundException('Unknown webhook tenant');
+      throw rejecting(new NotFoundException('Unknown webhook tenant'), 'unknown-tenant');
     }
     if (!isJsonContentType(request.headers['content-type'])) {
-      throw new UnsupportedMediaTypeException('Webhook body must be application/json in UTF-8');
+      throw rejecting(new UnsupportedMediaTypeException('Webhook body must be application/json in UTF-8'), 'media-type');
     }
     const headers = readWebhookHeaders(request.headers);
     const body = Buffer.isBuffer(request.rawBody) ? request.rawBody : this.bodyWithoutRawBytes(request, headers);
     if (body.length > this.options.maxBodyBytes) {
-      throw new PayloadTooLargeException(`Webhook body exceeds ${this.options.maxBodyBytes} bytes`);
+      throw rejecting(new PayloadTooLargeException(`Webhook body exceeds ${this.options.maxBodyBytes} bytes`), 'too-large');
     }
     const signed = present(headers);
     if (!this.tenants) {
@@ -153,6 +154,6 @@ export class WebhookRequestVerifier {
     this.rawBodyMissing.write((suppressed) =>
       this.logger.error(suppressed > 0 ? `${RAW_BODY_MISSING} (${suppressed} more deliveries rejected so since the last line)` : RAW_BODY_MISSING),
     );
-    throw new InternalServerErrorException('Webhook receiver is misconfigured: raw body unavailable');
+    throw rejecting(new InternalServerErrorException('Webhook receiver is misconfigured: raw body unavailable'), 'raw-body-missing');
   }
 }

@@ -42,10 +42,24 @@ export class LastAcceptedDelivery implements BeforeApplicationShutdown {
 
   /** The time remembered, from this process or the store; `undefined` when none is, or the store fails. */
   async recalled(): Promise<number | undefined> {
-    const stored = await this.store.recordedTime?.(this.key).catch((error: unknown) => {
+    return this.latest().catch((error: unknown) => {
       this.logger.warn(`Could not read when a delivery was last accepted: ${errorMessage(error)}`);
-      return undefined;
+      return this.local();
     });
+  }
+
+  /** This process's last accepted delivery's time, `undefined` before the first. */
+  local(): number | undefined {
+    return this.accepted > 0 ? this.accepted : undefined;
+  }
+
+  /**
+   * The later of this process's last accepted delivery and the time the store remembers (any
+   * instance's, with Redis, written at most every 10 s); `undefined` when there is neither.
+   * Rejects when the store does.
+   */
+  async latest(): Promise<number | undefined> {
+    const stored = await this.store.recordedTime?.(this.key);
     const latest = Math.max(stored ?? 0, this.accepted);
     return latest > 0 ? latest : undefined;
   }

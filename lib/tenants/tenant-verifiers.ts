@@ -3,6 +3,7 @@ import { decodeWebhookSecrets, splitWebhookSecrets } from '../signature/webhook-
 import type { WebhookVerifier } from '../signature/webhook-verifier.interface.js';
 import { errorMessage } from '../utils/error-message.js';
 import { printable } from '../utils/printable.js';
+import { rejecting } from '../telemetry/delivery-outcome.js';
 import { ThrottledLog } from '../utils/throttled-log.js';
 import type { WazapinTenantSecretsResolver } from './wazapin-tenants-options.interface.js';
 
@@ -27,7 +28,7 @@ interface Cached<T> {
 
 function refuse(refusal: Refusal): never {
   throw refusal === 'unknown'
-    ? new NotFoundException('Unknown webhook tenant')
+    ? rejecting(new NotFoundException('Unknown webhook tenant'), 'unknown-tenant')
     : new InternalServerErrorException("Webhook receiver is misconfigured: this tenant's secrets are invalid");
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { packageDirectory } from '../utils/commonjs-scope.cjs';
+import { packageDirectory } from './commonjs-scope.cjs';
 
 const PACKAGE_NAME = 'nestjs-wazapin-webhooks';
 

@@ -1,0 +1,263 @@
+import type { Attributes, Context, Counter, Histogram, ObservableGauge, ObservableResult, Span, Tracer } from '@opentelemetry/api';
+import type { WazapinEvent } from '../events/wazapin-event.interface.js';
+import { WazapinHandlerTimeoutError } from '../events/wazapin-handler-timeout.error.js';
+import type { WazapinWebhookReceipt } from '../receiving/wazapin-webhook-receipt.interface.js';
+import type { WebhookRequest } from '../receiving/webhook-request.interface.js';
+import { errorMessage } from '../utils/error-message.js';
+import { packageVersion } from '../utils/package-version.js';
+import { settleWithin } from '../utils/settle-within.js';
+import { BoundedEventTypes } from './bounded-event-types.js';
+import { type DeliveryOutcome, errorOutcome, receiptOutcome } from './delivery-outcome.js';
+import type { OpenTelemetryApi } from './load-opentelemetry.js';
+import { fromCarrier, toCarrier } from './trace-parent.js';
+import type { HandlerTrace, ReceiveTrace, TelemetryGaugeReadings, TraceCarrier, WazapinTelemetry } from './wazapin-telemetry.interface.js';
+
+/** The name of the package's tracer and meter. */
+export const INSTRUMENTATION_NAME = 'nestjs-wazapin-webhooks';
+/** Longest delivery id a span of a rejected request keeps: the header is the sender's to fill. */
+const MAX_REJECTED_ID_LENGTH = 128;
+/** Longest a gauge waits for its reading, so a hung Redis delays no collection for long. */
+const GAUGE_READ_TIMEOUT_MS = 1000;
+
+/** The id a rejected request's headers name, as sent, bounded. */
+function claimedId(request: WebhookRequest): string | undefined {
+  const header = request.headers['svix-id'] || request.headers['webhook-id'];
+  const id = typeof header === 'string' ? header : header?.[0];
+  return id === undefined ? undefined : id.slice(0, MAX_REJECTED_ID_LENGTH);
+}
+
+/** Whether a handler failed by timing out; `instanceof` throws on a revoked Proxy, which a handler may throw. */
+function isTimeout(error: unknown): boolean {
+  try {
+    return error instanceof WazapinHandlerTimeoutError;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads `read` within the gauge timeout; `undefined` when it fails or is late. */
+async function reading(read: () => Promise<number>): Promise<number | undefined> {
+  const value = read().catch(() => undefined);
+  return (await settleWithin([value], GAUGE_READ_TIMEOUT_MS)) ? value : undefined;
+}
+
+/**
+ * Telemetry through the OpenTelemetry API: spans `wazapin.webhook.receive` and `wazapin.handler
+ * {name}`, and the `wazapin.webhook.*` metrics, for one registration. Whatever SDK the app
+ * registered records them; with none, each call is the API's no-op.
+ */
+export class OpenTelemetryInstrumentation implements WazapinTelemetry {
+  readonly tracer: Tracer;
+  readonly deliveries: Counter;
+  readonly handlerDuration: Histogram;
+  readonly delay: Histogram;
+  private readonly queueWaiting: ObservableGauge;
+  private readonly deadLetters: ObservableGauge;
+  readonly types = new BoundedEventTypes();
+
+  constructor(
+    readonly api: OpenTelemetryApi,
+    readonly account: string,
+  ) {
+    const version = packageVersion();
+    this.tracer = api.trace.getTracer(INSTRUMENTATION_NAME, version);
+    const meter = api.metrics.getMeter(INSTRUMENTATION_NAME, version);
+    this.deliveries = meter.createCounter('wazapin.webhook.deliveries', {
+      unit: '{delivery}',
+      description: 'Requests to the webhook route, by outcome, event type and account',
+    });
+    this.handlerDuration = meter.createHistogram('wazapin.webhook.handler.duration', {
+      unit: 'ms',
+      description: 'How long each handler run took, by handler, event type and outcome',
+    });
+    this.delay = meter.createHistogram('wazapin.webhook.delay', {
+      unit: 'ms',
+      description: "When the module received a delivery, less the delivery's webhook-timestamp",
+    });
+    this.queueWaiting = meter.createObservableGauge('wazapin.webhook.queue.waiting', {
+      unit: '{job}',
+      description: "Deliveries waiting in the registration's queue (dispatch: 'queue')",
+    });
+    this.deadLetters = meter.createObservableGauge('wazapin.webhook.dead_letters', {
+      unit: '{delivery}',
+      description: "The registration's dead letters",
+    });
+  }
+
+  receiving(request: WebhookRequest): ReceiveTrace {
+    const { api } = this;
+    const parent = api.context.active();
+    const span = this.tracer.startSpan(
+      'wazapin.webhook.receive',
+      {
+        kind: api.trace.getSpan(parent) ? api.SpanKind.INTERNAL : api.SpanKind.SERVER,
+        attributes: { 'wazapin.account': this.account },
+      },
+      parent,
+    );
+    return new OpenTelemetryReceiveTrace(this, span, api.trace.setSpan(parent, span), request);
+  }
+
+  handling(handler: string, event: WazapinEvent, attempt: number): HandlerTrace {
+    const { api } = this;
+    const parent = api.context.active();
+    const span = this.tracer.startSpan(
+      `wazapin.handler ${handler}`,
+      {
+        kind: api.SpanKind.INTERNAL,
+        attributes: {
+          'wazapin.handler': handler,
+          'wazapin.delivery_id': event.id,
+          'wazapin.event_type': event.type,
+          'wazapin.account': this.account,
+          'wazapin.attempt': attempt,
+        },
+      },
+      parent,
+    );
+    return new OpenTelemetryHandlerTrace(this, span, api.trace.setSpan(parent, span), handler, event.type);
+  }
+
+  carrier(): TraceCarrier | undefined {
+    const span = this.api.trace.getSpan(this.api.context.active());
+    const context = span?.spanContext();
+    return context && this.api.trace.isSpanContextValid(context) ? toCarrier(context) : undefined;
+  }
+
+  continuing<T>(carrier: TraceCarrier, work: () => T): T {
+    const remote = fromCarrier(this.api, carrier);
+    return remote ? this.api.context.with(this.api.trace.setSpanContext(this.api.ROOT_CONTEXT, remote), work) : work();
+  }
+
+  observe({ queueWaiting, deadLetters }: TelemetryGaugeReadings): () => void {
+    const attributes = { account: this.account };
+    const observer = (read: () => Promise<number>) => async (result: ObservableResult) => {
+      const value = await reading(read);
+      if (value !== undefined) {
+        result.observe(value, attributes);
+      }
+    };
+    const observed: [ObservableGauge, (result: ObservableResult) => Promise<void>][] = [];
+    if (queueWaiting) {
+      observed.push([this.queueWaiting, observer(queueWaiting)]);
+    }
+    if (deadLetters) {
+      observed.push([this.deadLetters, observer(deadLetters)]);
+    }
+    observed.forEach(([gauge, callback]) => gauge.addCallback(callback));
+    return () => observed.forEach(([gauge, callback]) => gauge.removeCallback(callback));
+  }
+}
+
+class OpenTelemetryReceiveTrace implements ReceiveTrace {
+  /** The event type as metrics report it: `unknown` until the delivery is verified. */
+  private eventType = 'unknown';
+  private verifiedEvent = false;
+  private ended = false;
+
+  constructor(
+    private readonly telemetry: OpenTelemetryInstrumentation,
+    private readonly span: Span,
+    private readonly context: Context,
+    private readonly request: WebhookRequest,
+  ) {}
+
+  within<T>(work: () => T): T {
+    return this.telemetry.api.context.with(this.context, work);
+  }
+
+  verified(event: WazapinEvent): void {
+    this.verifiedEvent = true;
+    this.eventType = this.telemetry.types.of(event.type);
+    const attributes: Attributes = { 'wazapin.delivery_id': event.id, 'wazapin.event_type': event.type };
+    if (event.tenant !== undefined) {
+      attributes['wazapin.tenant'] = event.tenant;
+    }
+    this.span.setAttributes(attributes);
+    this.telemetry.delay.record(Math.max(0, event.receivedAt.getTime() - event.timestamp.getTime()), {
+      event_type: this.eventType,
+      account: this.telemetry.account,
+    });
+  }
+
+  answered(receipt: WazapinWebhookReceipt): void {
+    this.end({ outcome: receiptOutcome(receipt) }, 200);
+  }
+
+  failed(error: unknown): void {
+    const { status, ...outcome } = errorOutcome(error);
+    this.end(outcome, status, error);
+  }
+
+  private end({ outcome, rejection }: DeliveryOutcome, status: number, error?: unknown): void {
+    if (this.ended) {
+      return;
+    }
+    this.ended = true;
+    const { span, telemetry } = this;
+    const attributes: Attributes = { 'wazapin.outcome': outcome, 'http.response.status_code': status };
+    if (!this.verifiedEvent) {
+      const id = claimedId(this.request);
+      if (id !== undefined) {
+        attributes['wazapin.delivery_id'] = id;
+      }
+    }
+    const counted: Attributes = { outcome, event_type: this.eventType, account: telemetry.account };
+    if (rejection !== undefined) {
+      attributes['wazapin.rejection'] = rejection;
+      counted.rejection = rejection;
+    }
+    span.setAttributes(attributes);
+    if (status >= 500) {
+      span.setStatus({ code: telemetry.api.SpanStatusCode.ERROR, message: error === undefined ? `HTTP ${status}` : errorMessage(error) });
+    }
+    span.end();
+    telemetry.deliveries.add(1, counted);
+  }
+}
+
+/** A handler run's outcome, as the duration histogram reports it. */
+type HandlerOutcome = 'success' | 'error' | 'timeout';
+
+class OpenTelemetryHandlerTrace implements HandlerTrace {
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly telemetry: OpenTelemetryInstrumentation,
+    private readonly span: Span,
+    private readonly context: Context,
+    private readonly handler: string,
+    private readonly type: string,
+  ) {}
+
+  within<T>(work: () => T): T {
+    return this.telemetry.api.context.with(this.context, work);
+  }
+
+  succeeded(): void {
+    this.end('success');
+  }
+
+  failed(error: unknown): void {
+    const { span, telemetry } = this;
+    const message = errorMessage(error);
+    try {
+      span.recordException(error instanceof Error ? error : message);
+    } catch {
+      // An Error whose properties throw when read (a Proxy, a getter) is recorded by its message.
+      span.recordException(message);
+    }
+    span.setStatus({ code: telemetry.api.SpanStatusCode.ERROR, message });
+    this.end(isTimeout(error) ? 'timeout' : 'error');
+  }
+
+  private end(outcome: HandlerOutcome): void {
+    this.span.end();
+    this.telemetry.handlerDuration.record(performance.now() - this.started, {
+      handler: this.handler,
+      event_type: this.telemetry.types.of(this.type),
+      account: this.telemetry.account,
+      outcome,
+    });
+  }
+}
