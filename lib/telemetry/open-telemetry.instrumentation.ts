@@ -95,7 +95,7 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
       },
       parent,
     );
-    return new OpenTelemetryReceiveTrace(this, span, api.trace.setSpan(parent, span), request);
+    return new OpenTelemetryReceiveTrace(this, span, this.contextOf(parent, span), request);
   }
 
   handling(handler: string, event: WazapinEvent, attempt: number): HandlerTrace {
@@ -115,7 +115,20 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
       },
       parent,
     );
-    return new OpenTelemetryHandlerTrace(this, span, api.trace.setSpan(parent, span), handler, event.type);
+    return new OpenTelemetryHandlerTrace(this, span, this.contextOf(parent, span), handler, event.type);
+  }
+
+  /**
+   * The context with `span` active, for what runs in it; `undefined` when the span is the API's
+   * no-op (no SDK traces), so nothing is wrapped and the metrics alone are recorded.
+   */
+  private contextOf(parent: Context, span: Span): Context | undefined {
+    return this.api.trace.isSpanContextValid(span.spanContext()) ? this.api.trace.setSpan(parent, span) : undefined;
+  }
+
+  /** Runs `work` in `context`, when there is one. */
+  within<T>(context: Context | undefined, work: () => T): T {
+    return context ? this.api.context.with(context, work) : work();
   }
 
   carrier(): TraceCarrier | undefined {
@@ -158,12 +171,12 @@ class OpenTelemetryReceiveTrace implements ReceiveTrace {
   constructor(
     private readonly telemetry: OpenTelemetryInstrumentation,
     private readonly span: Span,
-    private readonly context: Context,
+    private readonly context: Context | undefined,
     private readonly request: WebhookRequest,
   ) {}
 
   within<T>(work: () => T): T {
-    return this.telemetry.api.context.with(this.context, work);
+    return this.telemetry.within(this.context, work);
   }
 
   verified(event: WazapinEvent): void {
@@ -225,13 +238,13 @@ class OpenTelemetryHandlerTrace implements HandlerTrace {
   constructor(
     private readonly telemetry: OpenTelemetryInstrumentation,
     private readonly span: Span,
-    private readonly context: Context,
+    private readonly context: Context | undefined,
     private readonly handler: string,
     private readonly type: string,
   ) {}
 
   within<T>(work: () => T): T {
-    return this.telemetry.api.context.with(this.context, work);
+    return this.telemetry.within(this.context, work);
   }
 
   succeeded(): void {
