@@ -79,7 +79,7 @@ export class WazapinHealthIndicator implements OnModuleInit {
       this.indicators = this.moduleRef.get(HealthIndicatorService, { strict: false });
     } catch {
       throw new WazapinConfigurationError(
-        "WazapinHealthIndicator needs Terminus's HealthIndicatorService: import TerminusModule in the module that provides the indicator.",
+        "WazapinHealthIndicator needs Terminus's HealthIndicatorService: import TerminusModule (from @nestjs/terminus) in the module that provides the indicator.",
       );
     }
   }
