@@ -132,7 +132,8 @@ export class StoredDeadLetters implements DeadLetterSource {
       const error = `none of its handlers (${letter.handlers.join(', ')}) is in the app any more; discard it, or bring one back`;
       return { id, outcome: 'failed', error };
     }
-    const failures = await this.handlers.dispatch(event, new Set(names.filter((name) => !failing.has(name))));
+    // The replay is the letter's next run, as its trace says.
+    const failures = await this.handlers.dispatch(event, new Set(names.filter((name) => !failing.has(name))), undefined, letter.attempts + 1);
     if (failures.length === 0) {
       await this.store.remove(id);
       return { id, outcome: 'handled' };

@@ -15,10 +15,20 @@ export interface ResolvedHealthCheck {
   readonly timeoutMs: number;
 }
 
-/** The name of a store's class, as the health result names it. */
+/** The name of a store's class, as the health result names it; a custom store's getters may throw. */
 function storeName(store: IdempotencyStore): string {
-  const name: unknown = (store as { constructor?: { name?: unknown } }).constructor?.name;
-  return typeof name === 'string' && name !== '' ? name : 'IdempotencyStore';
+  try {
+    const name: unknown = (store as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== '' ? name : 'IdempotencyStore';
+  } catch {
+    return 'IdempotencyStore';
+  }
+}
+
+/** The store's `ping`, bound, or `undefined` when it has none that is a function. */
+function pingOf(store: IdempotencyStore): (() => Promise<void>) | undefined {
+  const ping: unknown = store.ping;
+  return typeof ping === 'function' ? () => (ping as () => Promise<void>).call(store) : undefined;
 }
 
 /**
@@ -48,12 +58,13 @@ export class RegistrationHealth {
 
   private async checkStore({ timeoutMs }: ResolvedHealthCheck): Promise<WazapinRegistrationHealth['store']> {
     const store = storeName(this.store);
-    if (!this.store.ping) {
-      return { status: 'up', store, probed: false };
-    }
     const started = performance.now();
     try {
-      await answerWithin(this.store.ping(), timeoutMs);
+      const ping = pingOf(this.store);
+      if (!ping) {
+        return { status: 'up', store, probed: false };
+      }
+      await answerWithin(Promise.resolve(ping()), timeoutMs);
       return { status: 'up', store, latencyMs: Math.round(performance.now() - started) };
     } catch (error) {
       return { status: 'down', store, error: errorMessage(error) };

@@ -1,16 +1,14 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef, ModulesContainer } from '@nestjs/core';
+import { errorMessage } from '../utils/error-message.js';
 import { WazapinConfigurationError } from '../wazapin-configuration.error.js';
 import { loadTerminus } from './load-terminus.js';
 import { RegistrationHealth, type ResolvedHealthCheck } from './registration-health.js';
-import type {
-  WazapinHealthCheckOptions,
-  WazapinHealthIndicatorResult,
-  WazapinHealthStatus,
-  WazapinRegistrationHealth,
-} from './wazapin-health-options.interface.js';
+import type { WazapinHealthCheckOptions, WazapinHealthIndicatorResult, WazapinRegistrationHealth } from './wazapin-health-options.interface.js';
 
 const DEFAULT_TIMEOUT_MS = 1000;
+/** The longest wait a Node timer takes; a longer one would fire at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 /** Terminus keeps `status` for the indicator's own: a registration of that name goes under another key. */
 const RESERVED_KEY = 'status';
 
@@ -28,7 +26,14 @@ function isCount(value: unknown, min: number): value is number {
 }
 
 /** The options with defaults, or why they cannot be used. */
-function resolve({ maxQueueWaiting, maxSilenceSeconds, timeoutMs = DEFAULT_TIMEOUT_MS, accounts }: WazapinHealthCheckOptions): ResolvedHealthCheck | string {
+function resolve(options: WazapinHealthCheckOptions | undefined): ResolvedHealthCheck | string {
+  if (options === undefined || options === null) {
+    return { timeoutMs: DEFAULT_TIMEOUT_MS };
+  }
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    return 'the options must be an object';
+  }
+  const { maxQueueWaiting, maxSilenceSeconds, timeoutMs = DEFAULT_TIMEOUT_MS, accounts } = options;
   if (accounts !== undefined && !(Array.isArray(accounts) && accounts.every((name) => typeof name === 'string'))) {
     return 'accounts must be an array of registration names';
   }
@@ -38,8 +43,8 @@ function resolve({ maxQueueWaiting, maxSilenceSeconds, timeoutMs = DEFAULT_TIMEO
   if (maxSilenceSeconds !== undefined && !isCount(maxSilenceSeconds, 1)) {
     return `maxSilenceSeconds must be an integer of at least 1, got ${String(maxSilenceSeconds)}`;
   }
-  if (!isCount(timeoutMs, 1)) {
-    return `timeoutMs must be an integer of at least 1, got ${String(timeoutMs)}`;
+  if (!isCount(timeoutMs, 1) || timeoutMs > MAX_TIMEOUT_MS) {
+    return `timeoutMs must be an integer from 1 to ${MAX_TIMEOUT_MS}, got ${String(timeoutMs)}`;
   }
   return { maxQueueWaiting, maxSilenceSeconds, timeoutMs };
 }
@@ -87,33 +92,35 @@ export class WazapinHealthIndicator implements OnModuleInit {
   /**
    * Checks every registration (or those named in `accounts`), concurrently, and resolves with
    * Terminus's result under `key`: `up` when every check is, each registration's checks and
-   * figures under its name. Never rejects.
+   * figures under its name. Never rejects: options it cannot use answer down, with an `error`
+   * naming them.
    */
-  async isHealthy<const Key extends string = 'wazapin'>(key?: Key, options: WazapinHealthCheckOptions = {}): Promise<WazapinHealthIndicatorResult<Key>> {
-    const indicatorKey = key ?? 'wazapin';
-    const resolved = resolve(options ?? {});
+  async isHealthy<const Key extends string = 'wazapin'>(key?: Key, options?: WazapinHealthCheckOptions): Promise<WazapinHealthIndicatorResult<Key>> {
+    const session = this.indicators!.check(key ?? 'wazapin');
+    const resolved = resolve(options);
+    if (typeof resolved === 'string') {
+      return session.down({ error: `WazapinHealthIndicator: ${resolved}` }) as WazapinHealthIndicatorResult<Key>;
+    }
     const registrations = this.found();
-    const names = typeof resolved !== 'string' && options?.accounts ? options.accounts : [...registrations.keys()];
+    const names = options?.accounts ?? [...registrations.keys()];
     const checked = await Promise.all(
       names.map(async (name): Promise<[string, WazapinRegistrationHealth]> => {
         const registration = registrations.get(name);
-        if (typeof resolved === 'string' || !registration) {
-          const error = typeof resolved === 'string' ? resolved : `no WazapinWebhooksModule registration is named "${String(name)}"`;
-          return [name, { error } as WazapinRegistrationHealth];
+        if (!registration) {
+          return [name, { error: `no WazapinWebhooksModule registration is named "${name}"` } as WazapinRegistrationHealth];
         }
-        return [name, await registration.check(resolved)];
+        const health = await registration.check(resolved).catch((error: unknown) => ({ error: errorMessage(error) }) as WazapinRegistrationHealth);
+        return [name, health];
       }),
     );
     const details: Record<string, WazapinRegistrationHealth> = {};
-    let status: WazapinHealthStatus = 'up';
+    let up = true;
     for (const [name, health] of checked) {
-      details[name === RESERVED_KEY ? `account:${name}` : name] = health;
-      if (!isUp(health)) {
-        status = 'down';
-      }
+      // Defined, not assigned: a registration may be named `__proto__`.
+      Object.defineProperty(details, name === RESERVED_KEY ? `account:${name}` : name, { value: health, enumerable: true, configurable: true, writable: true });
+      up &&= isUp(health);
     }
-    const session = this.indicators!.check(indicatorKey);
-    return (status === 'up' ? session.up(details) : session.down(details)) as WazapinHealthIndicatorResult<Key>;
+    return (up ? session.up(details) : session.down(details)) as WazapinHealthIndicatorResult<Key>;
   }
 
   /** The app's registrations, by name; found once, when every module is instantiated. */

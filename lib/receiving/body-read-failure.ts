@@ -4,7 +4,8 @@
  * - `not-object`: JSON, but not an object (Express's strict parser refuses `null`, `1`, `"a"`);
  * - `too-large`: over the server's own body limit;
  * - `media-type`: a content type or encoding it does not read;
- * - `unreadable`: any other reading failure of the request (aborted, wrong length).
+ * - `unreadable`: any other reading failure of the request (aborted, wrong length, a body
+ *   that does not decompress).
  */
 export type BodyReadFailure = 'not-json' | 'not-object' | 'too-large' | 'media-type' | 'unreadable';
 
@@ -43,6 +44,10 @@ export function bodyReadFailure(error: unknown): BodyReadFailure | undefined {
   }
   const type = field(error, 'type');
   const status = field(error, 'status');
+  if (status === 400 && typeof code === 'string' && typeof field(error, 'errno') === 'number') {
+    // A body that does not decompress as its content-encoding says: body-parser passes zlib's error on.
+    return 'unreadable';
+  }
   if (typeof type !== 'string' || typeof status !== 'number' || status < 400 || status >= 500) {
     return undefined;
   }

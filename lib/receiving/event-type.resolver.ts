@@ -3,6 +3,7 @@ import { inferWazapinEventType } from '../events/infer-event-type.js';
 import type { WazapinEventTypeSource } from '../events/wazapin-event.interface.js';
 import { WAZAPIN_UNKNOWN_EVENT } from '../wazapin-webhooks.constants.js';
 import { isEventTypeName } from '../events/event-type-name.js';
+import { rejecting } from '../telemetry/delivery-outcome.js';
 
 /** The event type of a delivery and the payload handlers get. */
 export interface ResolvedEvent {
@@ -31,8 +32,11 @@ function nonEmpty(value: unknown): string | undefined {
 /** The type named by `source`, refused with a 400 unless it has the form of an event type name. */
 function named(type: string, source: Exclude<WazapinEventTypeSource, 'shape' | 'unresolved'>): string {
   if (!isEventTypeName(type)) {
-    throw new BadRequestException(
-      `Webhook event type named by the ${source} is not an event type name (lower-case words separated by dots, such as message.new)`,
+    throw rejecting(
+      new BadRequestException(
+        `Webhook event type named by the ${source} is not an event type name (lower-case words separated by dots, such as message.new)`,
+      ),
+      'invalid-event-type',
     );
   }
   return type;

@@ -33,6 +33,7 @@ export type WazapinRejection =
   | 'no-matching-signature'
   | 'body-not-utf8'
   | 'body-unreadable'
+  | 'invalid-event-type'
   | 'raw-body-missing';
 
 /** An outcome as an exception that answers it carries it. */

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Attributes, Context, Counter, Histogram, ObservableGauge, ObservableResult, Span, Tracer } from '@opentelemetry/api';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { WazapinHandlerTimeoutError } from '../events/wazapin-handler-timeout.error.js';
@@ -6,6 +7,7 @@ import type { WebhookRequest } from '../receiving/webhook-request.interface.js';
 import { errorMessage } from '../utils/error-message.js';
 import { packageVersion } from '../utils/package-version.js';
 import { settleWithin } from '../utils/settle-within.js';
+import { ThrottledLog } from '../utils/throttled-log.js';
 import { BoundedEventTypes } from './bounded-event-types.js';
 import { type DeliveryOutcome, errorOutcome, receiptOutcome } from './delivery-outcome.js';
 import type { OpenTelemetryApi } from './load-opentelemetry.js';
@@ -25,6 +27,9 @@ function claimedId(request: WebhookRequest): string | undefined {
   const id = typeof header === 'string' ? header : header?.[0];
   return id === undefined ? undefined : id.slice(0, MAX_REJECTED_ID_LENGTH);
 }
+
+/** How often a failing SDK is said in the log, at most. */
+const SDK_FAILURE_LOG_INTERVAL_MS = 60_000;
 
 /** Whether a handler failed by timing out; `instanceof` throws on a revoked Proxy, which a handler may throw. */
 function isTimeout(error: unknown): boolean {
@@ -54,6 +59,8 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
   private readonly queueWaiting: ObservableGauge;
   private readonly deadLetters: ObservableGauge;
   readonly types = new BoundedEventTypes();
+  private readonly logger = new Logger('WazapinWebhooks');
+  private readonly sdkFailures = new ThrottledLog(SDK_FAILURE_LOG_INTERVAL_MS);
 
   constructor(
     readonly api: OpenTelemetryApi,
@@ -84,38 +91,53 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
     });
   }
 
-  receiving(request: WebhookRequest): ReceiveTrace {
+  receiving(request: WebhookRequest): ReceiveTrace | undefined {
     const { api } = this;
     const parent = api.context.active();
-    const span = this.tracer.startSpan(
-      'wazapin.webhook.receive',
-      {
-        kind: api.trace.getSpan(parent) ? api.SpanKind.INTERNAL : api.SpanKind.SERVER,
-        attributes: { 'wazapin.account': this.account },
-      },
-      parent,
+    const span = this.guarded(() =>
+      this.tracer.startSpan(
+        'wazapin.webhook.receive',
+        {
+          kind: api.trace.getSpan(parent) ? api.SpanKind.INTERNAL : api.SpanKind.SERVER,
+          attributes: { 'wazapin.account': this.account },
+        },
+        parent,
+      ),
     );
-    return new OpenTelemetryReceiveTrace(this, span, this.contextOf(parent, span), request);
+    return span && new OpenTelemetryReceiveTrace(this, span, this.contextOf(parent, span), request);
   }
 
-  handling(handler: string, event: WazapinEvent, attempt: number): HandlerTrace {
+  handling(handler: string, event: WazapinEvent, attempt: number): HandlerTrace | undefined {
     const { api } = this;
     const parent = api.context.active();
-    const span = this.tracer.startSpan(
-      `wazapin.handler ${handler}`,
-      {
-        kind: api.SpanKind.INTERNAL,
-        attributes: {
-          'wazapin.handler': handler,
-          'wazapin.delivery_id': event.id,
-          'wazapin.event_type': event.type,
-          'wazapin.account': this.account,
-          'wazapin.attempt': attempt,
-        },
-      },
-      parent,
-    );
-    return new OpenTelemetryHandlerTrace(this, span, this.contextOf(parent, span), handler, event.type);
+    const attributes: Attributes = {
+      'wazapin.handler': handler,
+      'wazapin.delivery_id': event.id,
+      'wazapin.event_type': event.type,
+      'wazapin.account': this.account,
+      'wazapin.attempt': attempt,
+    };
+    const span = this.guarded(() => this.tracer.startSpan(`wazapin.handler ${handler}`, { kind: api.SpanKind.INTERNAL, attributes }, parent));
+    return span && new OpenTelemetryHandlerTrace(this, span, this.contextOf(parent, span), handler, event.type);
+  }
+
+  /**
+   * What `report` returns, or `undefined` when it throws: a span processor or metric reader of
+   * the app's that throws must change nothing of what the platform is answered or the handlers do.
+   * Said in the log at most once a minute.
+   */
+  guarded<T>(report: () => T): T | undefined {
+    try {
+      return report();
+    } catch (error) {
+      this.sdkFailures.write((suppressed) =>
+        this.logger.warn(
+          `The app's OpenTelemetry SDK threw while recording a span or metric, which is dropped: ${errorMessage(error)}` +
+            (suppressed > 0 ? ` (${suppressed} more since the last such warning)` : ''),
+        ),
+      );
+      return undefined;
+    }
   }
 
   /**
@@ -123,7 +145,7 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
    * no-op (no SDK traces), so nothing is wrapped and the metrics alone are recorded.
    */
   private contextOf(parent: Context, span: Span): Context | undefined {
-    return this.api.trace.isSpanContextValid(span.spanContext()) ? this.api.trace.setSpan(parent, span) : undefined;
+    return this.guarded(() => (this.api.trace.isSpanContextValid(span.spanContext()) ? this.api.trace.setSpan(parent, span) : undefined));
   }
 
   /** Runs `work` in `context`, when there is one. */
@@ -157,8 +179,8 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
     if (deadLetters) {
       observed.push([this.deadLetters, observer(deadLetters)]);
     }
-    observed.forEach(([gauge, callback]) => gauge.addCallback(callback));
-    return () => observed.forEach(([gauge, callback]) => gauge.removeCallback(callback));
+    this.guarded(() => observed.forEach(([gauge, callback]) => gauge.addCallback(callback)));
+    return () => this.guarded(() => observed.forEach(([gauge, callback]) => gauge.removeCallback(callback)));
   }
 }
 
@@ -186,10 +208,13 @@ class OpenTelemetryReceiveTrace implements ReceiveTrace {
     if (event.tenant !== undefined) {
       attributes['wazapin.tenant'] = event.tenant;
     }
-    this.span.setAttributes(attributes);
-    this.telemetry.delay.record(Math.max(0, event.receivedAt.getTime() - event.timestamp.getTime()), {
-      event_type: this.eventType,
-      account: this.telemetry.account,
+    const { telemetry } = this;
+    telemetry.guarded(() => {
+      this.span.setAttributes(attributes);
+      telemetry.delay.record(Math.max(0, event.receivedAt.getTime() - event.timestamp.getTime()), {
+        event_type: this.eventType,
+        account: telemetry.account,
+      });
     });
   }
 
@@ -220,12 +245,14 @@ class OpenTelemetryReceiveTrace implements ReceiveTrace {
       attributes['wazapin.rejection'] = rejection;
       counted.rejection = rejection;
     }
-    span.setAttributes(attributes);
-    if (status >= 500) {
-      span.setStatus({ code: telemetry.api.SpanStatusCode.ERROR, message: error === undefined ? `HTTP ${status}` : errorMessage(error) });
-    }
-    span.end();
-    telemetry.deliveries.add(1, counted);
+    telemetry.guarded(() => {
+      span.setAttributes(attributes);
+      if (status >= 500) {
+        span.setStatus({ code: telemetry.api.SpanStatusCode.ERROR, message: error === undefined ? `HTTP ${status}` : errorMessage(error) });
+      }
+      span.end();
+    });
+    telemetry.guarded(() => telemetry.deliveries.add(1, counted));
   }
 }
 
@@ -254,23 +281,28 @@ class OpenTelemetryHandlerTrace implements HandlerTrace {
   failed(error: unknown): void {
     const { span, telemetry } = this;
     const message = errorMessage(error);
-    try {
-      span.recordException(error instanceof Error ? error : message);
-    } catch {
-      // An Error whose properties throw when read (a Proxy, a getter) is recorded by its message.
-      span.recordException(message);
-    }
-    span.setStatus({ code: telemetry.api.SpanStatusCode.ERROR, message });
+    telemetry.guarded(() => {
+      try {
+        span.recordException(error instanceof Error ? error : message);
+      } catch {
+        // An Error whose properties throw when read (a Proxy, a getter) is recorded by its message.
+        span.recordException(message);
+      }
+      span.setStatus({ code: telemetry.api.SpanStatusCode.ERROR, message });
+    });
     this.end(isTimeout(error) ? 'timeout' : 'error');
   }
 
   private end(outcome: HandlerOutcome): void {
-    this.span.end();
-    this.telemetry.handlerDuration.record(performance.now() - this.started, {
-      handler: this.handler,
-      event_type: this.telemetry.types.of(this.type),
-      account: this.telemetry.account,
-      outcome,
-    });
+    const { telemetry } = this;
+    telemetry.guarded(() => this.span.end());
+    telemetry.guarded(() =>
+      telemetry.handlerDuration.record(performance.now() - this.started, {
+        handler: this.handler,
+        event_type: telemetry.types.of(this.type),
+        account: telemetry.account,
+        outcome,
+      }),
+    );
   }
 }
