@@ -10,7 +10,7 @@ import { ApplicationConfig, HttpAdapterHost } from '@nestjs/core';
 import { WAZAPIN_OPTIONS, WAZAPIN_TELEMETRY } from '../wazapin-webhooks.constants.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
 import { answering, rejecting } from '../telemetry/delivery-outcome.js';
-import type { WazapinTelemetry } from '../telemetry/wazapin-telemetry.interface.js';
+import type { ReceiveTrace, WazapinTelemetry } from '../telemetry/wazapin-telemetry.interface.js';
 import { type BodyReadFailure, bodyReadFailure } from './body-read-failure.js';
 import type { WebhookRequest } from './webhook-request.interface.js';
 import { WebhookRequestVerifier } from './webhook-request.verifier.js';
@@ -78,7 +78,7 @@ export class BodyReadFailureHandler {
     }
     const trace = this.telemetry.receiving(request);
     try {
-      const answer = await this.answerFailure(failure, request, tenant);
+      const answer = await this.answerFailure(failure, request, tenant, trace);
       trace?.failed(answer);
       return answer;
     } catch (unexpected) {
@@ -87,7 +87,7 @@ export class BodyReadFailureHandler {
     }
   }
 
-  private async answerFailure(failure: BodyReadFailure, request: WebhookRequest, tenant?: string): Promise<HttpException> {
+  private async answerFailure(failure: BodyReadFailure, request: WebhookRequest, tenant?: string, trace?: ReceiveTrace): Promise<HttpException> {
     switch (failure) {
       case 'too-large':
         return rejecting(new PayloadTooLargeException("Webhook body exceeds the HTTP server's body limit"), 'too-large');
@@ -98,7 +98,7 @@ export class BodyReadFailureHandler {
       case 'not-json':
       case 'not-object':
         try {
-          await this.requests.verify(request, tenant);
+          trace?.verified(await this.requests.verify(request, tenant));
         } catch (rejection) {
           if (rejection instanceof HttpException) {
             return rejection;

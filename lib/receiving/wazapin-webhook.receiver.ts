@@ -71,6 +71,7 @@ export class WazapinWebhookReceiver {
 
   /** `trace` is the request's, with telemetry: told of the delivery once it is one. */
   async receive(delivery: SignedDelivery, pathType?: string, trace?: ReceiveTrace): Promise<WazapinWebhookReceipt> {
+    trace?.verified(delivery);
     const resolved = resolveEventType({
       body: parseBody(delivery.body),
       pathType,
@@ -90,7 +91,7 @@ export class WazapinWebhookReceiver {
       account: this.account,
       tenant: delivery.tenant,
     }, this.messages);
-    trace?.verified(event);
+    trace?.typed(resolved.type);
     const invalid = this.payloadChecks?.inspect(event) ?? false;
     const namespace = delivery.tenant === undefined ? this.namespace : dedupeNamespace(this.account, delivery.tenant);
     const keys = dedupeKeys(delivery.id, resolved.type, resolved.payload, namespace);

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Attributes, Context, Counter, Histogram, ObservableGauge, ObservableResult, Span, Tracer } from '@opentelemetry/api';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { WazapinHandlerTimeoutError } from '../events/wazapin-handler-timeout.error.js';
+import type { SignedDelivery } from '../receiving/signed-delivery.interface.js';
 import type { WazapinWebhookReceipt } from '../receiving/wazapin-webhook-receipt.interface.js';
 import type { WebhookRequest } from '../receiving/webhook-request.interface.js';
 import { errorMessage } from '../utils/error-message.js';
@@ -187,7 +188,8 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
 class OpenTelemetryReceiveTrace implements ReceiveTrace {
   /** The event type as metrics report it: `unknown` until the delivery is verified. */
   private eventType = 'unknown';
-  private verifiedEvent = false;
+  /** Received time less the delivery's timestamp, once verified. */
+  private delayMs?: number;
   private ended = false;
 
   constructor(
@@ -201,21 +203,18 @@ class OpenTelemetryReceiveTrace implements ReceiveTrace {
     return this.telemetry.within(this.context, work);
   }
 
-  verified(event: WazapinEvent): void {
-    this.verifiedEvent = true;
-    this.eventType = this.telemetry.types.of(event.type);
-    const attributes: Attributes = { 'wazapin.delivery_id': event.id, 'wazapin.event_type': event.type };
-    if (event.tenant !== undefined) {
-      attributes['wazapin.tenant'] = event.tenant;
+  verified(delivery: SignedDelivery): void {
+    this.delayMs = Math.max(0, Date.now() - delivery.timestamp.getTime());
+    const attributes: Attributes = { 'wazapin.delivery_id': delivery.id };
+    if (delivery.tenant !== undefined) {
+      attributes['wazapin.tenant'] = delivery.tenant;
     }
-    const { telemetry } = this;
-    telemetry.guarded(() => {
-      this.span.setAttributes(attributes);
-      telemetry.delay.record(Math.max(0, event.receivedAt.getTime() - event.timestamp.getTime()), {
-        event_type: this.eventType,
-        account: telemetry.account,
-      });
-    });
+    this.telemetry.guarded(() => this.span.setAttributes(attributes));
+  }
+
+  typed(type: string): void {
+    this.eventType = this.telemetry.types.of(type);
+    this.telemetry.guarded(() => this.span.setAttribute('wazapin.event_type', type));
   }
 
   answered(receipt: WazapinWebhookReceipt): void {
@@ -234,7 +233,7 @@ class OpenTelemetryReceiveTrace implements ReceiveTrace {
     this.ended = true;
     const { span, telemetry } = this;
     const attributes: Attributes = { 'wazapin.outcome': outcome, 'http.response.status_code': status };
-    if (!this.verifiedEvent) {
+    if (this.delayMs === undefined) {
       const id = claimedId(this.request);
       if (id !== undefined) {
         attributes['wazapin.delivery_id'] = id;
@@ -253,6 +252,10 @@ class OpenTelemetryReceiveTrace implements ReceiveTrace {
       span.end();
     });
     telemetry.guarded(() => telemetry.deliveries.add(1, counted));
+    if (this.delayMs !== undefined) {
+      const delayMs = this.delayMs;
+      telemetry.guarded(() => telemetry.delay.record(delayMs, { event_type: this.eventType, account: telemetry.account }));
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
+import type { SignedDelivery } from '../receiving/signed-delivery.interface.js';
 import type { WazapinWebhookReceipt } from '../receiving/wazapin-webhook-receipt.interface.js';
 import type { WebhookRequest } from '../receiving/webhook-request.interface.js';
 
@@ -6,8 +7,10 @@ import type { WebhookRequest } from '../receiving/webhook-request.interface.js';
 export interface ReceiveTrace {
   /** Runs `work` in the request's trace, so what it starts (handlers, a queued job) is part of it. */
   within<T>(work: () => T): T;
-  /** The request is a verified delivery: `event`. */
-  verified(event: WazapinEvent): void;
+  /** The request is a delivery whose signature is verified, received now. */
+  verified(delivery: SignedDelivery): void;
+  /** Its event type is resolved: `type`. */
+  typed(type: string): void;
   /** Answered with `receipt`. */
   answered(receipt: WazapinWebhookReceipt): void;
   /** Answered as `error` answers (see `errorOutcome`). */
