@@ -10,6 +10,7 @@ import { RedisIdempotencyStore } from '../../lib/idempotency/redis-idempotency.s
 import type { WazapinWebhooksModuleOptions } from '../../lib/interfaces/wazapin-webhooks-options.interface.js';
 import { WazapinWebhooksModule } from '../../lib/wazapin-webhooks.module.js';
 import { handwrittenController } from './handwritten.controller.js';
+import type { SdkCounts } from './otel-sdk.js';
 
 export type AdapterName = 'express' | 'fastify';
 export const ADAPTERS: readonly AdapterName[] = ['express', 'fastify'];
@@ -30,6 +31,29 @@ export type HandlerSet = 'one' | 'hundred' | 'counting';
  */
 export type ModuleSetup = 'memory' | 'redis' | 'queue';
 export const MODULE_SETUPS: readonly ModuleSetup[] = ['memory', 'redis', 'queue'];
+
+/**
+ * The OpenTelemetry of the app's process:
+ * - `api`: `@opentelemetry/api` installed, no SDK registered (every call the API's no-op);
+ * - `none`: the API cannot be imported (the process runs with without-opentelemetry.js), so the
+ *   module boots without telemetry, as before it had any;
+ * - `sdk`: a real SDK registered before the app is created, over no-op exporters (see otel-sdk.ts).
+ */
+export type AppTelemetry = 'api' | 'none' | 'sdk';
+
+/** What an app process reports of its OpenTelemetry (the `telemetry` message of bench-server.child.ts). */
+export interface TelemetryReport {
+  readonly telemetry: AppTelemetry;
+  /** Whether `import('@opentelemetry/api')` succeeds in the process; if not, the error's code. */
+  readonly api: boolean;
+  readonly apiError?: string;
+  /** Whether a span started through the API records: an SDK is registered. */
+  readonly recording: boolean;
+  /** Whether the module's telemetry is the API's (not NO_TELEMETRY). */
+  readonly instrumented: boolean;
+  /** With the SDK: what its exporters were given, once flushed. */
+  readonly sdk?: SdkCounts;
+}
 
 /** Route of the baseline: the same app, no guard, no work, 204. */
 export const BARE_PATH = '/bare';
