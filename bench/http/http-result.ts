@@ -2,9 +2,10 @@ import type { AdapterName } from './bench-app.js';
 
 /**
  * The routes measured on each adapter, in the order of a round (each round starts one further
- * on): the module next to each hand-written receiver it is compared with.
+ * on): the module near each hand-written receiver it is compared with, and between the same
+ * route in the app without OpenTelemetry and in the app with an SDK.
  */
-export const HTTP_TARGETS = ['bareReceipt', 'native', 'module', 'svix', 'moduleRedis', 'module100', 'moduleTenants', 'moduleOrdered', 'moduleValidated', 'bare', 'queue'] as const;
+export const HTTP_TARGETS = ['bareReceipt', 'native', 'moduleNoOtel', 'module', 'moduleOtelSdk', 'svix', 'moduleRedis', 'module100', 'moduleTenants', 'moduleOrdered', 'moduleValidated', 'bare', 'queue'] as const;
 export type HttpTargetName = (typeof HTTP_TARGETS)[number];
 /** The targets that need Redis, skipped without it. */
 export const REDIS_TARGETS: readonly HttpTargetName[] = ['moduleRedis', 'queue'];
@@ -66,6 +67,20 @@ export interface HttpRatios {
   /** A registration with `validatePayloads` / the module route: what validating each payload costs. */
   readonly validatedOverModule: number;
   readonly validatedOverModuleByCpu: number;
+  /**
+   * Module route with `@opentelemetry/api` installed and no SDK (the `module` target) / the same
+   * route in an app without the API (nothing instrumented, the route as it was before telemetry):
+   * what the instrumentation costs when unused. The target is at least 0.98.
+   */
+  readonly moduleOverNoOtel: number;
+  readonly moduleOverNoOtelByCpu: number;
+  /**
+   * Module route with a registered SDK (BatchSpanProcessor, PeriodicExportingMetricReader, no-op
+   * exporters) / the same route without the API: what recording spans and metrics costs. The
+   * target is at least 0.85.
+   */
+  readonly otelSdkOverNoOtel: number;
+  readonly otelSdkOverNoOtelByCpu: number;
   /** Module with `RedisIdempotencyStore` / with the in-memory store: the target is at least 0.75. Absent without Redis. */
   readonly redisOverMemory?: number;
   readonly redisOverMemoryByCpu?: number;
@@ -98,6 +113,20 @@ export interface HttpAdapterResult {
   readonly ratios: HttpRatios;
   /** Absent without Redis. */
   readonly queue?: QueueFigures;
+  /** What the SDK app's no-op exporters were given over the whole run (self-check, warm-up and rounds). */
+  readonly otelSdk?: OtelSdkFigures;
+}
+
+/** What the app with the SDK (the `moduleOtelSdk` target) recorded: it must have recorded every request. */
+export interface OtelSdkFigures {
+  /** Requests answered by the app, as the load runs counted them, with the self-check's. */
+  readonly requests: number;
+  /** `wazapin.webhook.receive` spans exported: one per request. */
+  readonly receiveSpans: number;
+  /** `wazapin.handler …` spans exported: one per handler run (one per fresh delivery). */
+  readonly handlerSpans: number;
+  readonly spans: number;
+  readonly metricExports: number;
 }
 
 /** The Redis of the Redis and queue targets, or why they were skipped. */

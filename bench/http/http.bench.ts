@@ -7,6 +7,7 @@ import { median, round } from '../support/stats.js';
 import {
   ADAPTERS,
   type AdapterName,
+  type AppTelemetry,
   BARE_PATH,
   BARE_RECEIPT_PATH,
   HANDWRITTEN_NATIVE_PATH,
@@ -16,9 +17,11 @@ import {
   MODULE_PATH,
   type ModuleSetup,
   ORDERED_PATH,
+  type TelemetryReport,
   TENANTS_PATH,
   VALIDATED_PATH,
 } from './bench-app.js';
+import type { SdkCounts } from './otel-sdk.js';
 import {
   HTTP_TARGETS,
   type HttpAdapterResult,
@@ -26,6 +29,7 @@ import {
   type HttpResult,
   type HttpTargetFigures,
   type HttpTargetName,
+  type OtelSdkFigures,
   type QueueFigures,
   REDIS_TARGETS,
 } from './http-result.js';
@@ -48,13 +52,26 @@ const DRAIN_POLL_MS = 50;
 /** The worker counts as done once its count has not moved for this long. */
 const DRAIN_STEADY_MS = 300;
 
-/** The benchmark's app processes, per adapter. */
+/** The spans and the metric the SDK app must have exported after its self-check. */
+const RECEIVE_SPAN = 'wazapin.webhook.receive';
+const HANDLER_SPAN_PREFIX = 'wazapin.handler ';
+const DELIVERIES_METRIC = 'wazapin.webhook.deliveries';
+/** The self-check's handler runs end in the background: the SDK app is asked again this often, this many times. */
+const SDK_CHECK_POLL_MS = 100;
+const SDK_CHECK_POLLS = 50;
+
+/**
+ * The benchmark's app processes, per adapter. `noOtel` and `otelSdk` are the `one` app without
+ * `@opentelemetry/api` and with an SDK; the others have the API and no SDK.
+ */
 const APPS = {
-  one: { handlers: 'one', setup: 'memory' },
-  hundred: { handlers: 'hundred', setup: 'memory' },
-  redis: { handlers: 'one', setup: 'redis' },
-  queue: { handlers: 'counting', setup: 'queue' },
-} as const satisfies Record<string, { handlers: HandlerSet; setup: ModuleSetup }>;
+  one: { handlers: 'one', setup: 'memory', telemetry: 'api' },
+  noOtel: { handlers: 'one', setup: 'memory', telemetry: 'none' },
+  otelSdk: { handlers: 'one', setup: 'memory', telemetry: 'sdk' },
+  hundred: { handlers: 'hundred', setup: 'memory', telemetry: 'api' },
+  redis: { handlers: 'one', setup: 'redis', telemetry: 'api' },
+  queue: { handlers: 'counting', setup: 'queue', telemetry: 'api' },
+} as const satisfies Record<string, { handlers: HandlerSet; setup: ModuleSetup; telemetry: AppTelemetry }>;
 type AppName = keyof typeof APPS;
 
 interface TargetSpec {
@@ -72,6 +89,8 @@ const TARGET_SPECS: Record<HttpTargetName, TargetSpec> = {
   native: { label: 'hand-written, createHmac', app: 'one', path: HANDWRITTEN_NATIVE_PATH, expectBody: RECEIPT, verifies: true },
   svix: { label: 'hand-written, svix 1.x', app: 'one', path: HANDWRITTEN_SVIX_PATH, expectBody: RECEIPT, verifies: true },
   module: { label: 'module route, 1 handler', app: 'one', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
+  moduleNoOtel: { label: 'module route, no @opentelemetry/api', app: 'noOtel', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
+  moduleOtelSdk: { label: 'module route, OTel SDK, no-op export', app: 'otelSdk', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
   module100: { label: 'module route, +100 handlers', app: 'hundred', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
   moduleRedis: { label: 'module route, Redis store', app: 'redis', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
   moduleTenants: { label: 'tenants route, secrets cached', app: 'one', path: TENANTS_PATH, expectBody: RECEIPT, verifies: true },
@@ -90,14 +109,17 @@ interface AppProcess {
   readonly url: string;
   cpu(): Promise<number>;
   counts(): Promise<HandlerCounts>;
-  close(): Promise<void>;
+  /** What OpenTelemetry is in the process; with the SDK, flushes it first. */
+  telemetry(): Promise<TelemetryReport>;
+  /** Closes the app; resolves with what its SDK exported, if it has one. */
+  close(): Promise<SdkCounts | undefined>;
 }
 
 async function startApp(adapter: AdapterName, name: AppName, env: NodeJS.ProcessEnv): Promise<AppProcess> {
-  const { handlers, setup } = APPS[name];
-  const child: BenchChild = startBenchChild('http/bench-server.child.js', [adapter, handlers, setup], {
+  const { handlers, setup, telemetry } = APPS[name];
+  const child: BenchChild = startBenchChild('http/bench-server.child.js', [adapter, handlers, setup, telemetry], {
     env,
-    execArgv: serverExecArgv(),
+    execArgv: serverExecArgv({ withoutOpenTelemetry: telemetry === 'none' }),
     timeoutMs: SERVER_LIMIT_MS,
   });
   if (env.WAZAPIN_BENCH_CPU_PROF) {
@@ -115,12 +137,87 @@ async function startApp(adapter: AdapterName, name: AppName, env: NodeJS.Process
       child.send({ kind: 'counts' });
       return (await child.next<BenchMessage & { counts: HandlerCounts }>('counts')).counts;
     },
+    async telemetry() {
+      child.send({ kind: 'telemetry' });
+      return child.next<BenchMessage & TelemetryReport>('telemetry');
+    },
     async close() {
       child.send({ kind: 'close' });
-      await child.next('closed');
+      const { sdk } = await child.next<BenchMessage & { sdk?: SdkCounts }>('closed');
       await child.exited;
+      return sdk;
     },
   };
+}
+
+function spansNamed(counts: SdkCounts | undefined, test: (name: string) => boolean): number {
+  return Object.entries(counts?.spansByName ?? {}).reduce((sum, [name, count]) => sum + (test(name) ? count : 0), 0);
+}
+const receiveSpans = (counts: SdkCounts | undefined) => spansNamed(counts, (name) => name === RECEIVE_SPAN);
+const handlerSpans = (counts: SdkCounts | undefined) => spansNamed(counts, (name) => name.startsWith(HANDLER_SPAN_PREFIX));
+
+/** Whether the SDK's exporters were given the module's receive and handler spans and its deliveries counter. */
+function sdkRecorded(counts: SdkCounts | undefined): boolean {
+  return receiveSpans(counts) > 0 && handlerSpans(counts) > 0 && (counts?.metricNames.includes(DELIVERIES_METRIC) ?? false);
+}
+
+/**
+ * Checks, after the self-checks, that the app's process has the OpenTelemetry it should, so no
+ * comparison is made against the wrong baseline: without the API, the API cannot be imported and
+ * the module is not instrumented; with the API and no SDK, the module is instrumented and no span
+ * records; with the SDK, spans record and the no-op exporters were given the self-check's receive
+ * and handler spans and the deliveries counter. Throws naming what is wrong; resolves with what the
+ * SDK had exported, if any.
+ */
+async function checkTelemetry(adapter: AdapterName, name: AppName, app: AppProcess): Promise<SdkCounts | undefined> {
+  const expected = APPS[name].telemetry;
+  let report = await app.telemetry();
+  const problems: string[] = [];
+  if (report.telemetry !== expected) {
+    problems.push(`runs with telemetry '${report.telemetry}', not '${expected}'`);
+  }
+  if (expected === 'none') {
+    if (report.api) {
+      problems.push('can import @opentelemetry/api, so the baseline is instrumented (is the --import hook loaded?)');
+    } else if (report.apiError !== 'ERR_MODULE_NOT_FOUND') {
+      problems.push(`importing @opentelemetry/api failed with ${report.apiError}, not ERR_MODULE_NOT_FOUND`);
+    }
+    if (report.instrumented) {
+      problems.push("the module's telemetry is not NO_TELEMETRY");
+    }
+  } else {
+    if (!report.api) {
+      problems.push(`cannot import @opentelemetry/api (${report.apiError})`);
+    }
+    if (!report.instrumented) {
+      problems.push("the module's telemetry is NO_TELEMETRY");
+    }
+    if (expected === 'api' && report.recording) {
+      problems.push('a span records, so an SDK is registered');
+    }
+    if (expected === 'sdk') {
+      if (!report.recording) {
+        problems.push('a span does not record, so no SDK is registered');
+      }
+      for (let i = 0; i < SDK_CHECK_POLLS && !sdkRecorded(report.sdk); i++) {
+        await new Promise((resolve) => setTimeout(resolve, SDK_CHECK_POLL_MS));
+        report = await app.telemetry();
+      }
+      if (!sdkRecorded(report.sdk)) {
+        problems.push(`after its self-check the exporters lack ${RECEIVE_SPAN} or ${HANDLER_SPAN_PREFIX}… spans or ${DELIVERIES_METRIC}: ${JSON.stringify(report.sdk)}`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`OpenTelemetry check of the ${adapter} ${name} app failed:\n  ${problems.join('\n  ')}`);
+  }
+  if (report.sdk) {
+    progress(
+      `http ${adapter} ${name} app: SDK recording, self-check exported ${receiveSpans(report.sdk)} receive and ${handlerSpans(report.sdk)} handler spans, ` +
+        `metrics ${report.sdk.metricNames.join(', ')}`,
+    );
+  }
+  return report.sdk;
 }
 
 async function load(options: LoadOptions, env: NodeJS.ProcessEnv): Promise<LoadResult> {
@@ -220,6 +317,11 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
   /** Deliveries the queue app's worker has handled once drained: every one it acknowledged. */
   let queueHandled = 0;
   const topRate: Partial<Record<HttpTargetName, number>> = {};
+  /** Responses the load runs (warm-up and rounds) counted, per app. */
+  const answered: Partial<Record<AppName, number>> = {};
+  /** What the SDK app had exported after its self-check, and when it closed. */
+  let sdkAfterCheck: SdkCounts | undefined;
+  let sdkAtClose: SdkCounts | undefined;
   try {
     for (const name of appNames) {
       apps[name] = await startApp(adapter, name, env);
@@ -229,6 +331,10 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
       if (spec.verifies) {
         await selfCheck(`${apps[spec.app].url}${spec.path}`, env.WAZAPIN_BENCH_SECRET ?? '');
       }
+    }
+    for (const name of appNames) {
+      const sdk = await checkTelemetry(adapter, name, apps[name]);
+      sdkAfterCheck ??= sdk;
     }
 
     const measure = async (name: HttpTargetName, seconds: number): Promise<Run & { queue?: QueueRun }> => {
@@ -244,6 +350,7 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
       const result = await load({ url: `${app.url}${spec.path}`, connections, durationSeconds: seconds, presigned, expectBody: spec.expectBody }, env);
       const cpuMicros = (await app.cpu()) - cpuBefore;
       topRate[name] = Math.max(1000, topRate[name] ?? 0, result.requestsPerSecond);
+      answered[spec.app] = (answered[spec.app] ?? 0) + result.responses;
       if (!isQueue) {
         return { load: result, cpuMicros };
       }
@@ -276,7 +383,21 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
       }
     }
   } finally {
-    await Promise.all(Object.values(apps).map((app) => app.close()));
+    const closed = await Promise.all(Object.values(apps).map((app) => app.close()));
+    sdkAtClose = closed.find((counts) => counts !== undefined);
+  }
+  const otelSdk: OtelSdkFigures | undefined = sdkAtClose && {
+    requests: answered.otelSdk ?? 0,
+    receiveSpans: receiveSpans(sdkAtClose) - receiveSpans(sdkAfterCheck),
+    handlerSpans: handlerSpans(sdkAtClose) - handlerSpans(sdkAfterCheck),
+    spans: sdkAtClose.spans - (sdkAfterCheck?.spans ?? 0),
+    metricExports: sdkAtClose.metricExports,
+  };
+  if (otelSdk) {
+    progress(
+      `http ${adapter} otelSdk app: ${otelSdk.receiveSpans} receive and ${otelSdk.handlerSpans} handler spans exported ` +
+        `for ${otelSdk.requests} answered requests, ${otelSdk.metricExports} metric exports`,
+    );
   }
   const targets = Object.fromEntries(targetNames.map((name) => [name, summarise(TARGET_SPECS[name].label, runs[name])])) as HttpAdapterResult['targets'];
   const paired = (a: HttpTargetName, b: HttpTargetName) =>
@@ -293,6 +414,10 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
       moduleOverBareReceipt: paired('module', 'bareReceipt'),
       moduleOverBareReceiptByCpu: pairedByCpu('module', 'bareReceipt'),
       moduleOverBare: paired('module', 'bare'),
+      moduleOverNoOtel: paired('module', 'moduleNoOtel'),
+      moduleOverNoOtelByCpu: pairedByCpu('module', 'moduleNoOtel'),
+      otelSdkOverNoOtel: paired('moduleOtelSdk', 'moduleNoOtel'),
+      otelSdkOverNoOtelByCpu: pairedByCpu('moduleOtelSdk', 'moduleNoOtel'),
       bareReceiptOverBare: paired('bareReceipt', 'bare'),
       module100OverModule: paired('module100', 'module'),
       tenantsOverModule: paired('moduleTenants', 'module'),
@@ -304,6 +429,7 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
       ...(withRedis ? { redisOverMemory: paired('moduleRedis', 'module'), redisOverMemoryByCpu: pairedByCpu('moduleRedis', 'module') } : {}),
     },
     queue: withRedis && targets.queue ? summariseQueue(targets.queue, runs.queue, queueRuns) : undefined,
+    otelSdk,
   };
 }
 
