@@ -38,7 +38,7 @@ function verifySection({ verify }: BenchResults): ReportSection {
 }
 
 /** The routes in the order the tables show them. */
-const HTTP_ROWS: readonly HttpTargetName[] = ['bare', 'bareReceipt', 'native', 'svix', 'module', 'module100', 'moduleTenants', 'moduleOrdered', 'moduleValidated', 'moduleRedis', 'queue'];
+const HTTP_ROWS: readonly HttpTargetName[] = ['bare', 'bareReceipt', 'native', 'svix', 'moduleNoOtel', 'module', 'moduleOtelSdk', 'module100', 'moduleTenants', 'moduleOrdered', 'moduleValidated', 'moduleRedis', 'queue'];
 
 function httpSection({ http }: BenchResults): ReportSection {
   const rows = [['Adapter', 'Route', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'load gen CPU']];
@@ -110,12 +110,18 @@ function comparisonSection({ http }: BenchResults): ReportSection {
     row('module / hand-written, svix 1.x', r.moduleOverSvix, 'module', 'svix', r.moduleOverSvixByCpu, HTTP_TARGET_BOUNDS.svix);
     row('module / bare route, 200 + receipt (the limit)', r.moduleOverBareReceipt, 'module', 'bareReceipt', r.moduleOverBareReceiptByCpu);
     row('module / bare route, 204', r.moduleOverBare, 'module', 'bare');
+    row('module, OTel API, no SDK / no @opentelemetry/api', r.moduleOverNoOtel, 'module', 'moduleNoOtel', r.moduleOverNoOtelByCpu, HTTP_TARGET_BOUNDS.noSdk);
+    row('module, OTel SDK + no-op exporter / no @opentelemetry/api', r.otelSdkOverNoOtel, 'moduleOtelSdk', 'moduleNoOtel', r.otelSdkOverNoOtelByCpu, HTTP_TARGET_BOUNDS.otelSdk);
     row('module, Redis store / in-memory store', r.redisOverMemory, 'moduleRedis', 'module', r.redisOverMemoryByCpu, HTTP_TARGET_BOUNDS.redis);
     row('module, 100 more handlers / 1 handler', r.module100OverModule, 'module100', 'module');
     row('tenants route, secrets cached / module', r.tenantsOverModule, 'moduleTenants', 'module', r.tenantsOverModuleByCpu);
     row("module, statusOrder: 'drop' / module", r.statusOrderOverModule, 'moduleOrdered', 'module', r.statusOrderOverModuleByCpu);
     row('module, validatePayloads / module', r.validatedOverModule, 'moduleValidated', 'module', r.validatedOverModuleByCpu);
   }
+  const exported = ADAPTERS.flatMap((adapter) => {
+    const o = http.adapters[adapter].otelSdk;
+    return o ? [`${adapter} ${o.receiveSpans.toLocaleString('en-US')} receive and ${o.handlerSpans.toLocaleString('en-US')} handler spans for ${o.requests.toLocaleString('en-US')} requests`] : [];
+  });
   return {
     title: 'Module route against the route you would write, same app, same run',
     rows,
@@ -124,6 +130,11 @@ function comparisonSection({ http }: BenchResults): ReportSection {
         "by server CPU: the other route's server CPU per request over the module's, median of the rounds' ratios; above 1 the module is the cheaper.",
       'The Redis store row compares the module with RedisIdempotencyStore (a local redis-server) to the module with the default in-memory store; ' +
         "redis-server's own CPU is not in the app's figure.",
+      'OTel rows: the same module route in three app processes, each checked before it is measured: one where @opentelemetry/api cannot be imported ' +
+        '(a module resolve hook; the route as it was before instrumentation), the usual one with the API installed and no SDK, and one that registers ' +
+        'a BasicTracerProvider with a BatchSpanProcessor, the AsyncLocalStorageContextManager and a MeterProvider with a PeriodicExportingMetricReader ' +
+        '(10 s), over exporters that drop what they are given.',
+      ...(exported.length > 0 ? [`The SDK app's exporters were given, over warm-up and rounds: ${exported.join('; ')}.`] : []),
     ],
   };
 }

@@ -27,6 +27,10 @@ export const HTTP_TARGET_BOUNDS = {
   svix: 1.1,
   /** With RedisIdempotencyStore / with the in-memory store, 32 connections. */
   redis: 0.75,
+  /** With `@opentelemetry/api` and no SDK / in an app without the API (not instrumented). */
+  noSdk: 0.98,
+  /** With an SDK over no-op exporters / in an app without the API. */
+  otelSdk: 0.85,
 } as const;
 const MEMORY_LIMIT_MB = 200;
 
@@ -50,6 +54,11 @@ export function checkTargets(verify: VerifyResult, http: HttpResult, dedupe: Ded
     const { ratios } = http.adapters[adapter];
     checks.push(atLeast(`module route / hand-written createHmac route req/s, ${adapter}`, ratios.moduleOverNative, HTTP_TARGET_BOUNDS.native));
     checks.push(atLeast(`module route / hand-written svix route req/s, ${adapter}`, ratios.moduleOverSvix, HTTP_TARGET_BOUNDS.svix));
+  }
+  for (const adapter of ADAPTERS) {
+    const { ratios } = http.adapters[adapter];
+    checks.push(atLeast(`module route, OpenTelemetry API without SDK / without the API req/s, ${adapter}`, ratios.moduleOverNoOtel, HTTP_TARGET_BOUNDS.noSdk));
+    checks.push(atLeast(`module route, OpenTelemetry SDK + no-op exporter / without the API req/s, ${adapter}`, ratios.otelSdkOverNoOtel, HTTP_TARGET_BOUNDS.otelSdk));
   }
   for (const adapter of ADAPTERS) {
     const target = `module route, Redis store / in-memory store req/s, ${http.connections} connections, ${adapter}`;
