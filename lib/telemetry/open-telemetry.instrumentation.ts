@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { Attributes, Context, Counter, Histogram, ObservableGauge, ObservableResult, Span, Tracer } from '@opentelemetry/api';
+import type { Attributes, Context, Counter, Histogram, ObservableGauge, ObservableResult, Span, Tracer, TracerProvider } from '@opentelemetry/api';
 import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { WazapinHandlerTimeoutError } from '../events/wazapin-handler-timeout.error.js';
 import type { SignedDelivery } from '../receiving/signed-delivery.interface.js';
@@ -60,6 +60,10 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
   private readonly queueWaiting: ObservableGauge;
   private readonly deadLetters: ObservableGauge;
   readonly types = new BoundedEventTypes();
+  /** Whether the app registered a meter provider before the module booted: metrics bind to it then. */
+  private readonly metered: boolean;
+  /** The API's tracer provider of no SDK: while it is the global one, nothing is traced. */
+  private readonly noTracing: TracerProvider;
   private readonly logger = new Logger('WazapinWebhooks');
   private readonly sdkFailures = new ThrottledLog(SDK_FAILURE_LOG_INTERVAL_MS);
 
@@ -70,6 +74,8 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
     const version = packageVersion();
     this.tracer = api.trace.getTracer(INSTRUMENTATION_NAME, version);
     const meter = api.metrics.getMeter(INSTRUMENTATION_NAME, version);
+    this.metered = Object.getPrototypeOf(meter) !== Object.getPrototypeOf(api.createNoopMeter());
+    this.noTracing = new api.ProxyTracerProvider().getDelegate();
     this.deliveries = meter.createCounter('wazapin.webhook.deliveries', {
       unit: '{delivery}',
       description: 'Requests to the webhook route, by outcome, event type and account',
@@ -93,6 +99,9 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
   }
 
   receiving(request: WebhookRequest): ReceiveTrace | undefined {
+    if (!this.recording()) {
+      return undefined;
+    }
     const { api } = this;
     const parent = api.context.active();
     const span = this.guarded(() =>
@@ -109,6 +118,9 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
   }
 
   handling(handler: string, event: WazapinEvent, attempt: number): HandlerTrace | undefined {
+    if (!this.recording()) {
+      return undefined;
+    }
     const { api } = this;
     const parent = api.context.active();
     const attributes: Attributes = {
@@ -120,6 +132,19 @@ export class OpenTelemetryInstrumentation implements WazapinTelemetry {
     };
     const span = this.guarded(() => this.tracer.startSpan(`wazapin.handler ${handler}`, { kind: api.SpanKind.INTERNAL, attributes }, parent));
     return span && new OpenTelemetryHandlerTrace(this, span, this.contextOf(parent, span), handler, event.type);
+  }
+
+  /**
+   * Whether an SDK records anything: metrics, or traces (a tracer provider may be registered
+   * after boot, and the API's tracers follow it). Without one the receiving path skips the
+   * instrumentation whole, as without the API.
+   */
+  private recording(): boolean {
+    if (this.metered) {
+      return true;
+    }
+    const provider = this.api.trace.getTracerProvider();
+    return (provider instanceof this.api.ProxyTracerProvider ? provider.getDelegate() : provider) !== this.noTracing;
   }
 
   /**
