@@ -37,9 +37,12 @@ export const MODULE_SETUPS: readonly ModuleSetup[] = ['memory', 'redis', 'queue'
  * - `api`: `@opentelemetry/api` installed, no SDK registered (every call the API's no-op);
  * - `none`: the API cannot be imported (the process runs with without-opentelemetry.js), so the
  *   module boots without telemetry, as before it had any;
- * - `sdk`: a real SDK registered before the app is created, over no-op exporters (see otel-sdk.ts).
+ * - `sdk`: a real SDK registered before the app is created, over no-op exporters (see otel-sdk.ts);
+ * - `sdk-module-without-api`: the same SDK, but the module cannot import the API (only the
+ *   module: the SDK can), so it is not instrumented: what the SDK costs the app by itself
+ *   (its context manager's async hooks), to tell apart from what the module's spans and metrics add.
  */
-export type AppTelemetry = 'api' | 'none' | 'sdk';
+export type AppTelemetry = 'api' | 'none' | 'sdk' | 'sdk-module-without-api';
 
 /** What an app process reports of its OpenTelemetry (the `telemetry` message of bench-server.child.ts). */
 export interface TelemetryReport {

@@ -14,7 +14,7 @@ const [adapter, handlers, setup = 'memory', telemetry = 'api'] = process.argv.sl
 const secret = process.env.WAZAPIN_BENCH_SECRET ?? '';
 
 // Imported only here, so the other processes never load the SDK.
-const sdk: BenchSdk | undefined = telemetry === 'sdk' ? (await import('./otel-sdk.js')).registerBenchSdk() : undefined;
+const sdk: BenchSdk | undefined = telemetry === 'sdk' || telemetry === 'sdk-module-without-api' ? (await import('./otel-sdk.js')).registerBenchSdk() : undefined;
 const app = await startBenchApp(adapter, handlers, secret, setup, process.env.WAZAPIN_BENCH_REDIS_URL);
 const counter = handlers === 'counting' ? app.get(CountingStatusHandler) : undefined;
 const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');

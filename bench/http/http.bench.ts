@@ -61,12 +61,15 @@ const SDK_CHECK_POLL_MS = 100;
 const SDK_CHECK_POLLS = 50;
 
 /**
- * The benchmark's app processes, per adapter. `noOtel` and `otelSdk` are the `one` app without
- * `@opentelemetry/api` and with an SDK; the others have the API and no SDK.
+ * The benchmark's app processes, per adapter. `noOtel`, `otelApi`, `sdkAlone` and `otelSdk` serve
+ * the module route alone, as the `one` app without `@opentelemetry/api`, with it and no SDK, with
+ * an SDK the module cannot reach, and with an SDK; the others have the API and no SDK.
  */
 const APPS = {
   one: { handlers: 'one', setup: 'memory', telemetry: 'api' },
   noOtel: { handlers: 'one', setup: 'memory', telemetry: 'none' },
+  otelApi: { handlers: 'one', setup: 'memory', telemetry: 'api' },
+  sdkAlone: { handlers: 'one', setup: 'memory', telemetry: 'sdk-module-without-api' },
   otelSdk: { handlers: 'one', setup: 'memory', telemetry: 'sdk' },
   hundred: { handlers: 'hundred', setup: 'memory', telemetry: 'api' },
   redis: { handlers: 'one', setup: 'redis', telemetry: 'api' },
@@ -90,6 +93,8 @@ const TARGET_SPECS: Record<HttpTargetName, TargetSpec> = {
   svix: { label: 'hand-written, svix 1.x', app: 'one', path: HANDWRITTEN_SVIX_PATH, expectBody: RECEIPT, verifies: true },
   module: { label: 'module route, 1 handler', app: 'one', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
   moduleNoOtel: { label: 'module route, no @opentelemetry/api', app: 'noOtel', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
+  moduleOtelApi: { label: 'module route, OTel API, no SDK', app: 'otelApi', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
+  moduleSdkAlone: { label: 'module route, OTel SDK, module without API', app: 'sdkAlone', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
   moduleOtelSdk: { label: 'module route, OTel SDK, no-op export', app: 'otelSdk', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
   module100: { label: 'module route, +100 handlers', app: 'hundred', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
   moduleRedis: { label: 'module route, Redis store', app: 'redis', path: MODULE_PATH, expectBody: RECEIPT, verifies: true },
@@ -118,8 +123,8 @@ interface AppProcess {
 async function startApp(adapter: AdapterName, name: AppName, env: NodeJS.ProcessEnv): Promise<AppProcess> {
   const { handlers, setup, telemetry } = APPS[name];
   const child: BenchChild = startBenchChild('http/bench-server.child.js', [adapter, handlers, setup, telemetry], {
-    env,
-    execArgv: serverExecArgv({ withoutOpenTelemetry: telemetry === 'none' }),
+    env: telemetry === 'sdk-module-without-api' ? { ...env, WAZAPIN_BENCH_BLOCK_API_FOR_MODULE_ONLY: '1' } : env,
+    execArgv: serverExecArgv({ withoutOpenTelemetry: telemetry === 'none' || telemetry === 'sdk-module-without-api' }),
     timeoutMs: SERVER_LIMIT_MS,
   });
   if (env.WAZAPIN_BENCH_CPU_PROF) {
@@ -165,7 +170,7 @@ function sdkRecorded(counts: SdkCounts | undefined): boolean {
  * Checks, after the self-checks, that the app's process has the OpenTelemetry it should, so no
  * comparison is made against the wrong baseline: without the API, the API cannot be imported and
  * the module is not instrumented; with the API and no SDK, the module is instrumented and no span
- * records; with the SDK, spans record and the no-op exporters were given the self-check's receive
+ * records; with the SDK kept from the module, spans record and the module is not instrumented; with the SDK, spans record and the no-op exporters were given the self-check's receive
  * and handler spans and the deliveries counter. Throws naming what is wrong; resolves with what the
  * SDK had exported, if any.
  */
@@ -189,16 +194,18 @@ async function checkTelemetry(adapter: AdapterName, name: AppName, app: AppProce
     if (!report.api) {
       problems.push(`cannot import @opentelemetry/api (${report.apiError})`);
     }
-    if (!report.instrumented) {
-      problems.push("the module's telemetry is NO_TELEMETRY");
+    // With the SDK and the module kept from the API, the module must be the one thing not instrumented.
+    const moduleInstrumented = expected !== 'sdk-module-without-api';
+    if (report.instrumented !== moduleInstrumented) {
+      problems.push(moduleInstrumented ? "the module's telemetry is NO_TELEMETRY" : "the module's telemetry is not NO_TELEMETRY (is the --import hook loaded?)");
     }
     if (expected === 'api' && report.recording) {
       problems.push('a span records, so an SDK is registered');
     }
+    if (expected !== 'api' && !report.recording) {
+      problems.push('a span does not record, so no SDK is registered');
+    }
     if (expected === 'sdk') {
-      if (!report.recording) {
-        problems.push('a span does not record, so no SDK is registered');
-      }
       for (let i = 0; i < SDK_CHECK_POLLS && !sdkRecorded(report.sdk); i++) {
         await new Promise((resolve) => setTimeout(resolve, SDK_CHECK_POLL_MS));
         report = await app.telemetry();
@@ -414,8 +421,10 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
       moduleOverBareReceipt: paired('module', 'bareReceipt'),
       moduleOverBareReceiptByCpu: pairedByCpu('module', 'bareReceipt'),
       moduleOverBare: paired('module', 'bare'),
-      moduleOverNoOtel: paired('module', 'moduleNoOtel'),
-      moduleOverNoOtelByCpu: pairedByCpu('module', 'moduleNoOtel'),
+      moduleOverNoOtel: paired('moduleOtelApi', 'moduleNoOtel'),
+      moduleOverNoOtelByCpu: pairedByCpu('moduleOtelApi', 'moduleNoOtel'),
+      otelSdkOverSdkAlone: paired('moduleOtelSdk', 'moduleSdkAlone'),
+      otelSdkOverSdkAloneByCpu: pairedByCpu('moduleOtelSdk', 'moduleSdkAlone'),
       otelSdkOverNoOtel: paired('moduleOtelSdk', 'moduleNoOtel'),
       otelSdkOverNoOtelByCpu: pairedByCpu('moduleOtelSdk', 'moduleNoOtel'),
       bareReceiptOverBare: paired('bareReceipt', 'bare'),

@@ -38,7 +38,23 @@ function verifySection({ verify }: BenchResults): ReportSection {
 }
 
 /** The routes in the order the tables show them. */
-const HTTP_ROWS: readonly HttpTargetName[] = ['bare', 'bareReceipt', 'native', 'svix', 'moduleNoOtel', 'module', 'moduleOtelSdk', 'module100', 'moduleTenants', 'moduleOrdered', 'moduleValidated', 'moduleRedis', 'queue'];
+const HTTP_ROWS: readonly HttpTargetName[] = [
+  'bare',
+  'bareReceipt',
+  'native',
+  'svix',
+  'module',
+  'moduleNoOtel',
+  'moduleOtelApi',
+  'moduleSdkAlone',
+  'moduleOtelSdk',
+  'module100',
+  'moduleTenants',
+  'moduleOrdered',
+  'moduleValidated',
+  'moduleRedis',
+  'queue',
+];
 
 function httpSection({ http }: BenchResults): ReportSection {
   const rows = [['Adapter', 'Route', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'load gen CPU']];
@@ -110,8 +126,9 @@ function comparisonSection({ http }: BenchResults): ReportSection {
     row('module / hand-written, svix 1.x', r.moduleOverSvix, 'module', 'svix', r.moduleOverSvixByCpu, HTTP_TARGET_BOUNDS.svix);
     row('module / bare route, 200 + receipt (the limit)', r.moduleOverBareReceipt, 'module', 'bareReceipt', r.moduleOverBareReceiptByCpu);
     row('module / bare route, 204', r.moduleOverBare, 'module', 'bare');
-    row('module, OTel API, no SDK / no @opentelemetry/api', r.moduleOverNoOtel, 'module', 'moduleNoOtel', r.moduleOverNoOtelByCpu, HTTP_TARGET_BOUNDS.noSdk);
+    row('module, OTel API, no SDK / no @opentelemetry/api', r.moduleOverNoOtel, 'moduleOtelApi', 'moduleNoOtel', r.moduleOverNoOtelByCpu, HTTP_TARGET_BOUNDS.noSdk);
     row('module, OTel SDK + no-op exporter / no @opentelemetry/api', r.otelSdkOverNoOtel, 'moduleOtelSdk', 'moduleNoOtel', r.otelSdkOverNoOtelByCpu, HTTP_TARGET_BOUNDS.otelSdk);
+    row('module, OTel SDK / the SDK app, module without the API', r.otelSdkOverSdkAlone, 'moduleOtelSdk', 'moduleSdkAlone', r.otelSdkOverSdkAloneByCpu);
     row('module, Redis store / in-memory store', r.redisOverMemory, 'moduleRedis', 'module', r.redisOverMemoryByCpu, HTTP_TARGET_BOUNDS.redis);
     row('module, 100 more handlers / 1 handler', r.module100OverModule, 'module100', 'module');
     row('tenants route, secrets cached / module', r.tenantsOverModule, 'moduleTenants', 'module', r.tenantsOverModuleByCpu);

@@ -215,6 +215,9 @@ class OpenTelemetryReceiveTrace implements ReceiveTrace {
   private eventType = 'unknown';
   /** Received time less the delivery's timestamp, once verified. */
   private delayMs?: number;
+  /** The verified delivery and its type, once known: set on the span with the outcome, in one call. */
+  private delivery?: SignedDelivery;
+  private type?: string;
   private ended = false;
 
   constructor(
@@ -230,16 +233,12 @@ class OpenTelemetryReceiveTrace implements ReceiveTrace {
 
   verified(delivery: SignedDelivery): void {
     this.delayMs = Math.max(0, Date.now() - delivery.timestamp.getTime());
-    const attributes: Attributes = { 'wazapin.delivery_id': delivery.id };
-    if (delivery.tenant !== undefined) {
-      attributes['wazapin.tenant'] = delivery.tenant;
-    }
-    this.telemetry.guarded(() => this.span.setAttributes(attributes));
+    this.delivery = delivery;
   }
 
   typed(type: string): void {
+    this.type = type;
     this.eventType = this.telemetry.types.of(type);
-    this.telemetry.guarded(() => this.span.setAttribute('wazapin.event_type', type));
   }
 
   answered(receipt: WazapinWebhookReceipt): void {
@@ -258,11 +257,16 @@ class OpenTelemetryReceiveTrace implements ReceiveTrace {
     this.ended = true;
     const { span, telemetry } = this;
     const attributes: Attributes = { 'wazapin.outcome': outcome, 'http.response.status_code': status };
-    if (this.delayMs === undefined) {
-      const id = claimedId(this.request);
-      if (id !== undefined) {
-        attributes['wazapin.delivery_id'] = id;
-      }
+    const { delivery, type } = this;
+    const id = delivery ? delivery.id : claimedId(this.request);
+    if (id !== undefined) {
+      attributes['wazapin.delivery_id'] = id;
+    }
+    if (type !== undefined) {
+      attributes['wazapin.event_type'] = type;
+    }
+    if (delivery?.tenant !== undefined) {
+      attributes['wazapin.tenant'] = delivery.tenant;
     }
     const counted: Attributes = { outcome, event_type: this.eventType, account: telemetry.account };
     if (rejection !== undefined) {
