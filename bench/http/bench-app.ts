@@ -39,8 +39,10 @@ export const MODULE_SETUPS: readonly ModuleSetup[] = ['memory', 'redis', 'queue'
  *   module boots without telemetry, as before it had any;
  * - `sdk`: a real SDK registered before the app is created, over no-op exporters (see otel-sdk.ts);
  * - `sdk-module-without-api`: the same SDK, but the module cannot import the API (only the
- *   module: the SDK can), so it is not instrumented: what the SDK costs the app by itself
- *   (its context manager's async hooks), to tell apart from what the module's spans and metrics add.
+ *   module: the SDK can), so it is not instrumented: the SDK registered and unused. Node's
+ *   AsyncLocalStorage stays off until a context is first entered (the module's spans enter one),
+ *   so what the `sdk` app costs beyond this includes turning it on for the whole process, which an
+ *   app with an HTTP instrumentation has done already.
  */
 export type AppTelemetry = 'api' | 'none' | 'sdk' | 'sdk-module-without-api';
 

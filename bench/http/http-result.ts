@@ -99,8 +99,8 @@ export interface HttpRatios {
   readonly otelSdkOverNoOtelByCpu: number;
   /**
    * Module route with the SDK / the same SDK app whose module cannot import the API: what the
-   * module's own spans and metrics cost through the SDK, without the SDK's cost to the whole app
-   * (its context manager's async hooks). No target. Absent in results from before it was measured.
+   * module's spans and metrics cost through the SDK, with turning Node's AsyncLocalStorage on
+   * (which nothing else in that app does). No target. Absent in results from before it was measured.
    */
   readonly otelSdkOverSdkAlone?: number;
   readonly otelSdkOverSdkAloneByCpu?: number;

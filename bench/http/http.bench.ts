@@ -341,7 +341,9 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
     }
     for (const name of appNames) {
       const sdk = await checkTelemetry(adapter, name, apps[name]);
-      sdkAfterCheck ??= sdk;
+      if (name === 'otelSdk') {
+        sdkAfterCheck = sdk;
+      }
     }
 
     const measure = async (name: HttpTargetName, seconds: number): Promise<Run & { queue?: QueueRun }> => {
@@ -390,8 +392,10 @@ async function benchAdapter(adapter: AdapterName, mode: BenchMode, env: NodeJS.P
       }
     }
   } finally {
-    const closed = await Promise.all(Object.values(apps).map((app) => app.close()));
-    sdkAtClose = closed.find((counts) => counts !== undefined);
+    const names = Object.keys(apps) as AppName[];
+    const closed = await Promise.all(names.map((name) => apps[name].close()));
+    // The app whose module records through the SDK: the other SDK app's module cannot.
+    sdkAtClose = closed[names.indexOf('otelSdk')];
   }
   const otelSdk: OtelSdkFigures | undefined = sdkAtClose && {
     requests: answered.otelSdk ?? 0,

@@ -147,10 +147,11 @@ function comparisonSection({ http }: BenchResults): ReportSection {
         "by server CPU: the other route's server CPU per request over the module's, median of the rounds' ratios; above 1 the module is the cheaper.",
       'The Redis store row compares the module with RedisIdempotencyStore (a local redis-server) to the module with the default in-memory store; ' +
         "redis-server's own CPU is not in the app's figure.",
-      'OTel rows: the same module route in three app processes, each checked before it is measured: one where @opentelemetry/api cannot be imported ' +
-        '(a module resolve hook; the route as it was before instrumentation), the usual one with the API installed and no SDK, and one that registers ' +
+      'OTel rows: the same module route in four app processes serving it alone, each checked before it is measured: one where @opentelemetry/api cannot be imported ' +
+        '(a module resolve hook; the route as it was before instrumentation), one with the API installed and no SDK, and two that register ' +
         'a BasicTracerProvider with a BatchSpanProcessor, the AsyncLocalStorageContextManager and a MeterProvider with a PeriodicExportingMetricReader ' +
-        '(10 s), over exporters that drop what they are given.',
+        "(10 s), over exporters that drop what they are given: in one of them the module cannot import the API, so it records nothing and Node's " +
+        'AsyncLocalStorage is never turned on.',
       ...(exported.length > 0 ? [`The SDK app's exporters were given, over warm-up and rounds: ${exported.join('; ')}.`] : []),
     ],
   };

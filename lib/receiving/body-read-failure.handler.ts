@@ -98,7 +98,8 @@ export class BodyReadFailureHandler {
       case 'not-json':
       case 'not-object':
         try {
-          trace?.verified(await this.requests.verify(request, tenant));
+          const verified = await this.requests.verify(request, tenant);
+          trace?.verified(verified);
         } catch (rejection) {
           if (rejection instanceof HttpException) {
             return rejection;

@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { WazapinTelemetry } from '../telemetry/wazapin-telemetry.interface.js';
 import { WAZAPIN_TELEMETRY } from '../wazapin-webhooks.constants.js';
-import { RECEIVE_TRACE, type TracedRequest } from './receive-trace.decorator.js';
+import { RECEIVE_TRACE, type TracedRequest } from './receive-trace.js';
 import { VERIFIED_DELIVERY, type VerifiedRequest } from './verified-delivery.decorator.js';
 import type { WebhookRequest } from './webhook-request.interface.js';
 import { WebhookRequestVerifier } from './webhook-request.verifier.js';
@@ -28,11 +28,11 @@ export class WazapinSignatureGuard implements CanActivate {
     const delivery = this.requests.verify(request, request.params?.tenant);
     if (delivery instanceof Promise) {
       return delivery.then((verified) => {
-        request[VERIFIED_DELIVERY] = verified;
+        request[VERIFIED_DELIVERY] = trace ? { ...verified, trace } : verified;
         return true;
       });
     }
-    request[VERIFIED_DELIVERY] = delivery;
+    request[VERIFIED_DELIVERY] = trace ? { ...delivery, trace } : delivery;
     return true;
   }
 }

@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpSta
 import { HttpAdapterHost } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { errorMessage, errorStack } from '../utils/error-message.js';
-import { RECEIVE_TRACE, type TracedRequest } from './receive-trace.decorator.js';
+import { RECEIVE_TRACE, type TracedRequest } from './receive-trace.js';
 
 /**
  * The JSON body of an HTTP exception. One built from a string (as `@nestjs/throttler`'s

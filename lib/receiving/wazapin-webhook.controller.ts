@@ -1,8 +1,6 @@
 import { Controller, Param, Post, Res, Type, UseFilters, UseGuards, VERSION_NEUTRAL } from '@nestjs/common';
-import type { ReceiveTrace } from '../telemetry/wazapin-telemetry.interface.js';
 import type { WazapinModuleDefinition } from '../wazapin-webhooks.options.js';
 import { FASTIFY_ROUTE_CONFIG_METADATA, WAZAPIN_ROUTE_CONFIG } from './body-read-failure.handler.js';
-import { ReceivingTrace } from './receive-trace.decorator.js';
 import { WazapinSignatureGuard } from './signature.guard.js';
 import type { SignedDelivery } from './signed-delivery.interface.js';
 import { VerifiedDelivery } from './verified-delivery.decorator.js';
@@ -29,30 +27,26 @@ export function createWazapinWebhookController(definition: WazapinModuleDefiniti
     constructor(private readonly receiver: WazapinWebhookReceiver) {}
 
     @Post(route)
-    receive(@VerifiedDelivery() delivery: SignedDelivery, @Res() response: unknown, @ReceivingTrace() trace?: ReceiveTrace): Promise<void> {
-      return this.answer(delivery, response, trace);
+    receive(@VerifiedDelivery() delivery: SignedDelivery, @Res() response: unknown): Promise<void> {
+      return this.answer(delivery, response);
     }
 
     @Post(typedRoute)
-    receiveTyped(
-      @VerifiedDelivery() delivery: SignedDelivery,
-      @Param('eventType') eventType: string,
-      @Res() response: unknown,
-      @ReceivingTrace() trace?: ReceiveTrace,
-    ): Promise<void> {
-      return this.answer(delivery, response, trace, eventType);
+    receiveTyped(@VerifiedDelivery() delivery: SignedDelivery, @Param('eventType') eventType: string, @Res() response: unknown): Promise<void> {
+      return this.answer(delivery, response, eventType);
     }
 
     /**
      * The response is written here (see sendReceipt); an error thrown goes to the route's filter.
      * With telemetry, the receiver runs in the request's trace, so the handlers it starts are part of it.
      */
-    private async answer(delivery: SignedDelivery, response: unknown, trace?: ReceiveTrace, eventType?: string): Promise<void> {
+    private async answer(delivery: SignedDelivery, response: unknown, eventType?: string): Promise<void> {
+      const { trace } = delivery;
       if (!trace) {
         sendReceipt(response, await this.receiver.receive(delivery, eventType));
         return;
       }
-      const receipt = await trace.within(() => this.receiver.receive(delivery, eventType, trace));
+      const receipt = await trace.within(() => this.receiver.receive(delivery, eventType));
       sendReceipt(response, receipt);
       trace.answered(receipt);
     }

@@ -6,7 +6,6 @@ import type { WazapinEvent } from '../events/wazapin-event.interface.js';
 import { LastAcceptedDelivery } from '../recovery/last-accepted-delivery.js';
 import type { StatusOrder } from '../status-order/status-order.js';
 import { answering } from '../telemetry/delivery-outcome.js';
-import type { ReceiveTrace } from '../telemetry/wazapin-telemetry.interface.js';
 import { PayloadChecks } from '../validation/payload-checks.js';
 import { WAZAPIN_DISPATCHER, WAZAPIN_MESSAGE_READER, WAZAPIN_OPTIONS, WAZAPIN_STATUS_ORDER } from '../wazapin-webhooks.constants.js';
 import type { ResolvedWazapinWebhooksOptions } from '../wazapin-webhooks.options.js';
@@ -69,8 +68,9 @@ export class WazapinWebhookReceiver {
     this.namespace = dedupeNamespace(options.account);
   }
 
-  /** `trace` is the request's, with telemetry: told of the delivery once it is one. */
-  async receive(delivery: SignedDelivery, pathType?: string, trace?: ReceiveTrace): Promise<WazapinWebhookReceipt> {
+  /** The delivery's trace, with telemetry, is told of it as it is verified and typed. */
+  async receive(delivery: SignedDelivery, pathType?: string): Promise<WazapinWebhookReceipt> {
+    const { trace } = delivery;
     trace?.verified(delivery);
     const resolved = resolveEventType({
       body: parseBody(delivery.body),
