@@ -113,7 +113,7 @@ export class WazapinDeliveryQueue implements OnModuleInit, OnApplicationShutdown
   }
 
   /** How many deliveries wait in the queue for a worker. */
-  waiting(): Promise<number> {
+  async waiting(): Promise<number> {
     return this.jobs.getWaitingCount();
   }
 

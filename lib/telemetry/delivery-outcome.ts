@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import { DUPLICATE, INVALID, RECEIVED, STALE } from '../receiving/receipts.js';
 import type { WazapinWebhookReceipt } from '../receiving/wazapin-webhook-receipt.interface.js';
+import { isInstance } from '../utils/is-instance.js';
 
 /**
  * What became of a request to the webhook route, as traces and metrics report it:
@@ -68,18 +69,9 @@ export function receiptOutcome(receipt: WazapinWebhookReceipt): WazapinDeliveryO
   return RECEIPT_OUTCOMES.get(receipt) ?? 'accepted';
 }
 
-/** `instanceof` that a thrown revoked Proxy cannot make throw. */
-function isHttpException(error: unknown): error is HttpException {
-  try {
-    return error instanceof HttpException;
-  } catch {
-    return false;
-  }
-}
-
 /** The status `error` answers, and the outcome that is: as marked, else as its status says. */
 export function errorOutcome(error: unknown): DeliveryOutcome & { status: number } {
-  if (!isHttpException(error)) {
+  if (!isInstance(error, HttpException)) {
     return { outcome: 'failed', status: 500 };
   }
   const status = error.getStatus();

@@ -7,7 +7,8 @@ import type { WazapinWebhookReceipt } from '../receiving/wazapin-webhook-receipt
 import type { WebhookRequest } from '../receiving/webhook-request.interface.js';
 import { errorMessage } from '../utils/error-message.js';
 import { packageVersion } from '../utils/package-version.js';
-import { settleWithin } from '../utils/settle-within.js';
+import { answerWithin } from '../utils/answer-within.js';
+import { isInstance } from '../utils/is-instance.js';
 import { ThrottledLog } from '../utils/throttled-log.js';
 import { BoundedEventTypes } from './bounded-event-types.js';
 import { type DeliveryOutcome, errorOutcome, receiptOutcome } from './delivery-outcome.js';
@@ -32,19 +33,9 @@ function claimedId(request: WebhookRequest): string | undefined {
 /** How often a failing SDK is said in the log, at most. */
 const SDK_FAILURE_LOG_INTERVAL_MS = 60_000;
 
-/** Whether a handler failed by timing out; `instanceof` throws on a revoked Proxy, which a handler may throw. */
-function isTimeout(error: unknown): boolean {
-  try {
-    return error instanceof WazapinHandlerTimeoutError;
-  } catch {
-    return false;
-  }
-}
-
 /** Reads `read` within the gauge timeout; `undefined` when it fails or is late. */
-async function reading(read: () => Promise<number>): Promise<number | undefined> {
-  const value = read().catch(() => undefined);
-  return (await settleWithin([value], GAUGE_READ_TIMEOUT_MS)) ? value : undefined;
+function reading(read: () => Promise<number>): Promise<number | undefined> {
+  return answerWithin(read(), GAUGE_READ_TIMEOUT_MS).catch(() => undefined);
 }
 
 /**
@@ -322,7 +313,7 @@ class OpenTelemetryHandlerTrace implements HandlerTrace {
       }
       span.setStatus({ code: telemetry.api.SpanStatusCode.ERROR, message });
     });
-    this.end(isTimeout(error) ? 'timeout' : 'error');
+    this.end(isInstance(error, WazapinHandlerTimeoutError) ? 'timeout' : 'error');
   }
 
   private end(outcome: HandlerOutcome): void {
