@@ -12,6 +12,7 @@ import {
 import { generateWazapinSecret } from '../../lib/testing/index.js';
 import { deleteKeys, describeIf, redisMissing, uniquePrefix, useRedis } from '../support/redis.js';
 import { waitUntil } from '../support/wait-until.js';
+import { HOSTILE } from '../support/hostile-thrown-values.js';
 import { startTestApp, type TestApp } from '../support/webhook-app.js';
 
 /**
@@ -22,38 +23,6 @@ import { startTestApp, type TestApp } from '../support/webhook-app.js';
 const secret = generateWazapinSecret();
 const ROUTE = '/webhooks/wazapin/contact.updated';
 
-/** Values a handler may throw that are not Errors, or are Errors that resist being read. */
-const HOSTILE: [string, () => unknown][] = [
-  ['Object.create(null)', () => Object.create(null)],
-  ['undefined', () => undefined],
-  ['null', () => null],
-  ['a symbol', () => Symbol('thrown')],
-  ['a string with a forged log line', () => 'boom\n[Nest] 1 - ERROR forged \u001b[31mred'],
-  ['an Error whose message forges a log line', () => new Error('boom\n[Nest] 1 - LOG [Auth] forged \u001b[31mred')],
-  ['an object whose toString throws', () => ({ toString: () => { throw new Error('no toString'); } })],
-  [
-    'a Proxy that throws on every trap',
-    () =>
-      new Proxy(
-        {},
-        {
-          get: () => { throw new Error('trap'); },
-          getPrototypeOf: () => { throw new Error('trap'); },
-          has: () => { throw new Error('trap'); },
-          ownKeys: () => { throw new Error('trap'); },
-        },
-      ),
-  ],
-  [
-    'an Error whose message and stack getters throw',
-    () => {
-      const error = new Error('x');
-      Object.defineProperty(error, 'message', { get: () => { throw new Error('message getter'); } });
-      Object.defineProperty(error, 'stack', { get: () => { throw new Error('stack getter'); } });
-      return error;
-    },
-  ],
-];
 
 const state = { throwValue: undefined as (() => unknown) | undefined, hostileRuns: 0, steadyRuns: 0, laterListenerCalls: 0 };
 

@@ -14,6 +14,7 @@ import {
 } from '../../lib/index.js';
 import { generateWazapinSecret, sampleWazapinPayload, signWazapinDelivery } from '../../lib/testing/index.js';
 import { freePort } from '../support/free-port.js';
+import { HOSTILE } from '../support/hostile-thrown-values.js';
 import { waitUntil } from '../support/wait-until.js';
 import { ADAPTERS, deferred, startTestApp, type AdapterName, type TestApp, type TestAppOptions } from '../support/webhook-app.js';
 import {
@@ -553,32 +554,6 @@ describe('handler failures of every kind (Express, inline)', () => {
     expect(otel.histogramCount(HANDLER_DURATION, run(ORDERS, 'error'))).toBe(1);
   });
   it('records whatever a handler throws by its printable message, and nothing it throws crashes the process or the trace', async () => {
-    const hostile: [string, () => unknown][] = [
-      ['Object.create(null)', () => Object.create(null)],
-      ['undefined', () => undefined],
-      ['a symbol', () => Symbol('thrown')],
-      ['a string', () => 'boom from a string'],
-      ['an object whose toString throws', () => ({ toString: () => { throw new Error('no toString'); } })],
-      [
-        'a Proxy that throws on every trap',
-        () =>
-          new Proxy({}, {
-            get: () => { throw new Error('trap'); },
-            getPrototypeOf: () => { throw new Error('trap'); },
-            has: () => { throw new Error('trap'); },
-            ownKeys: () => { throw new Error('trap'); },
-          }),
-      ],
-      [
-        'an Error whose message and stack getters throw',
-        () => {
-          const error = new Error('x');
-          Object.defineProperty(error, 'message', { get: () => { throw new Error('message getter'); } });
-          Object.defineProperty(error, 'stack', { get: () => { throw new Error('stack getter'); } });
-          return error;
-        },
-      ],
-    ];
     const crashes: unknown[] = [];
     const onCrash = (reason: unknown) => crashes.push(reason);
     process.on('unhandledRejection', onCrash);
@@ -589,7 +564,7 @@ describe('handler failures of every kind (Express, inline)', () => {
         throw value();
       };
       const app = await boot('express', { dispatch: 'inline' });
-      for (const [label, make] of hostile) {
+      for (const [label, make] of HOSTILE) {
         value = make;
         const id = freshId('hostile');
         expect({ label, status: (await deliver(app, id)).status }).toEqual({ label, status: 500 });
