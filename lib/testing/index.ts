@@ -23,9 +23,10 @@ export type { WazapinPayloadOverrides } from './sample-wazapin-payload.js';
 
 // The emulator: a local Wazapin API that delivers signed events
 export { WazapinEmulator } from './emulator/wazapin-emulator.js';
-export type { WazapinEmulatorEndpoint } from './emulator/wazapin-emulator.js';
+export type { WazapinEmulatorEndpoint } from './emulator/wazapin-emulator-endpoint.interface.js';
 export type {
   WazapinEmulatorDeliveryFilter,
+  WazapinEmulatorFault,
   WazapinEmulatorOptions,
   WazapinEmulatorPagination,
   WazapinEmulatorRequest,

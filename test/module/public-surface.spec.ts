@@ -151,6 +151,7 @@ const ENTRIES = [
       'WazapinDeliveryShape',
       'WazapinEmulatorDeliveryFilter',
       'WazapinEmulatorEndpoint',
+      'WazapinEmulatorFault',
       'WazapinEmulatorOptions',
       'WazapinEmulatorPagination',
       'WazapinEmulatorRequest',

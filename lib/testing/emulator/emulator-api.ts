@@ -13,10 +13,10 @@ import type { EmulatorDeliverer } from './emulator-deliverer.js';
 import { EmulatorHttpError } from './emulator-http-error.js';
 import type { EmulatorEndpoint, EmulatorState } from './emulator-state.js';
 import { FaultQueue } from './fault-queue.js';
+import { decodeSegment, readJson } from './emulator-request.js';
 import { sampleWazapinPayload } from '../sample-wazapin-payload.js';
 import type { WazapinEmulatorPagination, WazapinEmulatorRequest, WazapinRequestFailure } from './wazapin-emulator-options.interface.js';
 
-const MAX_BODY_BYTES = 1024 * 1024;
 /** Where the API serves messages' content, beside the webhooks settings. */
 const MESSAGES_PATH = '/v1/messages';
 const MAX_PAGE_SIZE = 250;
@@ -317,39 +317,10 @@ function retryAfter(seconds: number | undefined): Record<string, string> {
   return seconds === undefined ? {} : { 'retry-after': String(seconds) };
 }
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new EmulatorHttpError(400, 'bad_request', 'Malformed path');
-  }
-}
-
 function encodeCursor(attemptId: string): string {
   return Buffer.from(attemptId).toString('base64url');
 }
 
 function decodeCursor(cursor: string): string {
   return Buffer.from(cursor, 'base64url').toString('utf8');
-}
-
-async function readJson(request: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw new EmulatorHttpError(413, 'payload_too_large', 'Request body too large');
-    }
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new EmulatorHttpError(400, 'invalid_json', 'The request body is not valid JSON');
-  }
 }

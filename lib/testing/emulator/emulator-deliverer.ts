@@ -4,11 +4,19 @@ import { describeNetworkError } from '../../api/http/network-error.js';
 import { signWazapinDelivery } from '../sign-wazapin-delivery.js';
 import { emulatorId } from './emulator-ids.js';
 import type { EmulatorEndpoint, EmulatorMessage, EmulatorState } from './emulator-state.js';
+import type { WazapinEmulatorFault } from './wazapin-emulator-options.interface.js';
 import { FaultQueue } from './fault-queue.js';
 import { DeliveryTimeoutError, postDelivery } from './post-delivery.js';
 
-/** A delivery fault armed by the emulator's `failNext/delayNext/duplicateNextDeliveries`. */
-export type DeliveryFault = { kind: 'fail' } | { kind: 'delay'; ms: number } | { kind: 'duplicate'; concurrent: boolean };
+/**
+ * A delivery fault: armed by the emulator's `failNext/delayNext/duplicateNextDeliveries` for the
+ * next attempts, or published with a message for its first attempts.
+ */
+export type DeliveryFault =
+  | { kind: 'fail' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'duplicate'; concurrent: boolean }
+  | { kind: 'published'; fault: WazapinEmulatorFault };
 
 /** How the deliverer signs, sends and retries. */
 export interface DelivererSettings {
@@ -26,7 +34,17 @@ interface SendOutcome {
   ok: boolean;
   statusCode: number | null;
   response: string;
+  headers?: Record<string, string>;
+  /** False when the fault kept the request from being sent. */
+  sent: boolean;
 }
+
+/** How each published fault ends an attempt; `timeout` after sending it. */
+const PUBLISHED_FAULTS: Record<WazapinEmulatorFault, SendOutcome> = {
+  timeout: { ok: false, statusCode: null, response: 'Injected fault: timeout (the endpoint was called; its answer was ignored)', sent: true },
+  'http-500': { ok: false, statusCode: 500, response: 'Injected fault: 500 (answered by the emulator; the endpoint was not called)', sent: false },
+  drop: { ok: false, statusCode: null, response: 'Injected fault: drop (the connection broke; the endpoint was not called)', sent: false },
+};
 
 interface RecordedOutcome extends SendOutcome {
   record: WazapinDelivery;
@@ -53,13 +71,28 @@ export class EmulatorDeliverer {
    * Records a new message of `eventType` and starts delivering it to each of `endpointIds`,
    * with a flat body (the payload) or an envelope (`{ event_id, event_type, data }`).
    */
-  publish(eventType: string, payload: object, endpointIds: string[], body: 'flat' | 'envelope', id = emulatorId('msg')): EmulatorMessage {
-    const message: EmulatorMessage = {
-      id,
-      eventType,
-      body: JSON.stringify(body === 'envelope' ? { event_id: emulatorId('evt'), event_type: eventType, data: payload } : payload),
-      endpointIds,
-    };
+  publish(
+    eventType: string,
+    payload: object,
+    endpointIds: string[],
+    body: 'flat' | 'envelope',
+    options: { id?: string; fault?: WazapinEmulatorFault } = {},
+  ): EmulatorMessage {
+    const json = JSON.stringify(body === 'envelope' ? { event_id: emulatorId('evt'), event_type: eventType, data: payload } : payload);
+    return this.send(eventType, json, endpointIds, options);
+  }
+
+  /** Sends the event type and exact body of `message` again, as a new message to `endpointIds`. */
+  copy(message: EmulatorMessage, endpointIds: string[]): EmulatorMessage {
+    return this.send(message.eventType, message.body, endpointIds, {});
+  }
+
+  private send(eventType: string, body: string, endpointIds: string[], options: { id?: string; fault?: WazapinEmulatorFault }): EmulatorMessage {
+    const message: EmulatorMessage = { id: options.id ?? emulatorId('msg'), eventType, body, endpointIds };
+    const fault = options.fault;
+    if (fault) {
+      message.firstAttemptFaults = new Map(endpointIds.map((endpointId) => [endpointId, fault]));
+    }
     this.state.addMessage(message);
     endpointIds.forEach((endpointId) => this.deliver(message, endpointId, 'scheduled'));
     return message;
@@ -124,8 +157,9 @@ export class EmulatorDeliverer {
     if (!endpoint || endpoint.disabled) {
       return;
     }
+    const secrets = this.state.signingSecrets(endpoint);
     const signed = signWazapinDelivery({
-      secrets: this.state.signingSecrets(endpoint),
+      secrets,
       body: message.body,
       id: message.id,
       headers: this.settings.headers,
@@ -134,8 +168,8 @@ export class EmulatorDeliverer {
     if (this.settings.eventTypeHeader) {
       headers[this.settings.eventTypeHeader.toLowerCase()] = message.eventType;
     }
-    const fault = this.faults.take();
-    const once = (): Promise<RecordedOutcome> => this.sendRecorded(message, endpoint, trigger, headers, signed.body, fault);
+    const fault = this.takeFault(message, endpointId);
+    const once = (): Promise<RecordedOutcome> => this.sendRecorded(message, endpoint, trigger, { headers, body: signed.body, secrets }, fault);
     let first: RecordedOutcome;
     if (fault?.kind === 'duplicate' && fault.concurrent) {
       [first] = await Promise.all([once(), once()]);
@@ -148,8 +182,19 @@ export class EmulatorDeliverer {
     const next = step + 1;
     if (!first.ok && trigger === 'scheduled' && next < this.settings.schedule.length) {
       first.record.next_attempt = new Date(Date.now() + this.settings.schedule[next]).toISOString();
+      this.state.changed({ kind: 'attempt', attempt: first.record });
       this.schedule(message, endpointId, trigger, next);
     }
+  }
+
+  /** The fault this message was published with for its first attempt to the endpoint, else the next armed one. */
+  private takeFault(message: EmulatorMessage, endpointId: string): DeliveryFault | undefined {
+    const published = message.firstAttemptFaults?.get(endpointId);
+    if (published) {
+      message.firstAttemptFaults?.delete(endpointId);
+      return { kind: 'published', fault: published };
+    }
+    return this.faults.take();
   }
 
   /** Sends once and records the attempt. */
@@ -157,23 +202,36 @@ export class EmulatorDeliverer {
     message: EmulatorMessage,
     endpoint: EmulatorEndpoint,
     trigger: WazapinDeliveryTrigger,
-    headers: Record<string, string>,
-    body: string,
+    { headers, body, secrets }: { headers: Record<string, string>; body: string; secrets: readonly string[] },
     fault: DeliveryFault | undefined,
   ): Promise<RecordedOutcome> {
     const record = this.state.startAttempt(message, endpoint, trigger);
     const started = Date.now();
-    const outcome = await this.send(endpoint.url, headers, body, fault);
+    const outcome = await this.sendOnce(endpoint.url, headers, body, fault);
     record.response_duration_ms = Date.now() - started;
     record.status = outcome.ok ? 'success' : 'failed';
     record.response_status_code = outcome.statusCode;
     record.response = outcome.response;
+    this.state.recordExchange(record.id, {
+      fault: fault?.kind === 'published' ? fault.fault : null,
+      request: outcome.sent ? { method: 'POST', url: endpoint.url, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body } : null,
+      signedWith: signedWith(secrets, endpoint.secret),
+      responseHeaders: outcome.headers ?? null,
+    });
+    this.state.changed({ kind: 'attempt', attempt: record });
     return { ...outcome, record };
   }
 
-  private async send(url: string, headers: Record<string, string>, body: string, fault: DeliveryFault | undefined): Promise<SendOutcome> {
+  private async sendOnce(url: string, headers: Record<string, string>, body: string, fault: DeliveryFault | undefined): Promise<SendOutcome> {
     if (fault?.kind === 'fail') {
-      return { ok: false, statusCode: null, response: 'Injected fault: the delivery was not sent' };
+      return { ok: false, statusCode: null, response: 'Injected fault: the delivery was not sent', sent: false };
+    }
+    if (fault?.kind === 'published') {
+      const injected = PUBLISHED_FAULTS[fault.fault];
+      if (injected.sent) {
+        await this.post(url, headers, body);
+      }
+      return injected;
     }
     if (fault?.kind === 'delay') {
       // Signed before the delay, as a slow network would deliver it: the timestamp ages.
@@ -184,7 +242,7 @@ export class EmulatorDeliverer {
 
   private async post(url: string, headers: Record<string, string>, body: string): Promise<SendOutcome> {
     if (this.closing.signal.aborted) {
-      return { ok: false, statusCode: null, response: 'Emulator closed' };
+      return { ok: false, statusCode: null, response: 'Emulator closed', sent: false };
     }
     try {
       const answer = await postDelivery(url, headers, body, {
@@ -193,10 +251,15 @@ export class EmulatorDeliverer {
         maxChars: MAX_RESPONSE_CHARS,
       });
       // Anything but 2xx is a failure, redirects included.
-      return { ok: answer.status >= 200 && answer.status < 300, statusCode: answer.status, response: answer.text };
+      return { ok: answer.status >= 200 && answer.status < 300, statusCode: answer.status, response: answer.text, headers: answer.headers, sent: true };
     } catch (error) {
       const reason = error instanceof DeliveryTimeoutError ? error.message : (describeNetworkError(error).code ?? String(error));
-      return { ok: false, statusCode: null, response: `Could not deliver: ${reason}` };
+      return { ok: false, statusCode: null, response: `Could not deliver: ${reason}`, sent: true };
     }
   }
+}
+
+/** Which secret made each signature entry: the header signs with `secrets` in order, the current one first. */
+function signedWith(secrets: readonly string[], current: string): { secret: 'current' | 'previous'; suffix: string }[] {
+  return secrets.map((secret) => ({ secret: secret === current ? 'current' : 'previous', suffix: secret.slice(-4) }));
 }

@@ -4,8 +4,9 @@ import type { UpdateWazapinEndpointDto } from '../../api/dto/update-endpoint.dto
 import type { WazapinDelivery, WazapinDeliveryTrigger } from '../../api/interfaces/wazapin-delivery.interface.js';
 import type { WazapinEndpoint } from '../../api/interfaces/wazapin-endpoint.interface.js';
 import { generateWazapinSecret } from '../sign-wazapin-delivery.js';
-import type { WazapinEmulatorDeliveryFilter } from './wazapin-emulator-options.interface.js';
+import type { WazapinEmulatorDeliveryFilter, WazapinEmulatorFault } from './wazapin-emulator-options.interface.js';
 import { emulatorId } from './emulator-ids.js';
+import type { WazapinEmulatorEndpoint } from './wazapin-emulator-endpoint.interface.js';
 
 /** An endpoint as the emulator keeps it, with its current and rotated-out secrets. */
 export interface EmulatorEndpoint {
@@ -31,7 +32,22 @@ export interface EmulatorMessage {
   /** The exact body every attempt sends. */
   body: string;
   endpointIds: string[];
+  /** Endpoints whose first attempt of this message still gets the fault it was published with. */
+  firstAttemptFaults?: Map<string, WazapinEmulatorFault>;
 }
+
+/** What one attempt sent and got back, beyond the attempt record the API lists. */
+export interface AttemptExchange {
+  fault: WazapinEmulatorFault | null;
+  /** Null when the attempt was not sent. */
+  request: { method: 'POST'; url: string; headers: Record<string, string>; body: string } | null;
+  /** For each signature entry, in order: whether the endpoint's current secret made it, and that secret's end. */
+  signedWith: { secret: 'current' | 'previous'; suffix: string }[];
+  responseHeaders: Record<string, string> | null;
+}
+
+/** What changed, for the live stream: an attempt (started, finished, retry scheduled) or the endpoints. */
+export type EmulatorChange = { kind: 'attempt'; attempt: WazapinDelivery } | { kind: 'endpoints' };
 
 
 /** Endpoints, messages and attempts, in memory. */
@@ -42,9 +58,32 @@ export class EmulatorState {
   private readonly chatMessages = new Map<string, WazapinMessage>();
   /** Newest first, as the API lists them. */
   private readonly attempts: WazapinDelivery[] = [];
+  private readonly attemptsById = new Map<string, WazapinDelivery>();
+  private readonly exchanges = new Map<string, AttemptExchange>();
+  private readonly listeners = new Set<(change: EmulatorChange) => void>();
+
+  /** Calls `listener` on every change until the returned function is called. */
+  subscribe(listener: (change: EmulatorChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells the listeners that `change` happened. */
+  changed(change: EmulatorChange): void {
+    this.listeners.forEach((listener) => listener(change));
+  }
 
   listEndpoints(): EmulatorEndpoint[] {
     return [...this.endpoints.values()];
+  }
+
+  /** Endpoints with their secrets, the rotated-out ones only while they still sign. */
+  endpointsWithSecrets(): WazapinEmulatorEndpoint[] {
+    const now = Date.now();
+    return this.listEndpoints().map(({ previousSecrets, ...endpoint }) => ({
+      ...endpoint,
+      previous_secrets: previousSecrets.filter((previous) => previous.expiresAt > now).map((previous) => previous.secret),
+    }));
   }
 
   endpoint(id: string): EmulatorEndpoint | undefined {
@@ -67,6 +106,7 @@ export class EmulatorState {
       previousSecrets: [],
     };
     this.endpoints.set(endpoint.id, endpoint);
+    this.changed({ kind: 'endpoints' });
     return endpoint;
   }
 
@@ -77,11 +117,13 @@ export class EmulatorState {
     endpoint.disabled = input.disabled ?? endpoint.disabled;
     endpoint.metadata = input.metadata ?? endpoint.metadata;
     endpoint.updated_at = new Date().toISOString();
+    this.changed({ kind: 'endpoints' });
     return endpoint;
   }
 
   deleteEndpoint(id: string): void {
     this.endpoints.delete(id);
+    this.changed({ kind: 'endpoints' });
   }
 
   /** Replaces the secret; the old one keeps signing for `graceMs`. */
@@ -93,6 +135,7 @@ export class EmulatorState {
     ];
     endpoint.secret = generateWazapinSecret();
     endpoint.updated_at = new Date(now).toISOString();
+    this.changed({ kind: 'endpoints' });
     return endpoint;
   }
 
@@ -143,7 +186,21 @@ export class EmulatorState {
       trigger,
     };
     this.attempts.unshift(attempt);
+    this.attemptsById.set(attempt.id, attempt);
+    this.changed({ kind: 'attempt', attempt });
     return attempt;
+  }
+
+  attempt(id: string): WazapinDelivery | undefined {
+    return this.attemptsById.get(id);
+  }
+
+  recordExchange(attemptId: string, exchange: AttemptExchange): void {
+    this.exchanges.set(attemptId, exchange);
+  }
+
+  exchange(attemptId: string): AttemptExchange | undefined {
+    return this.exchanges.get(attemptId);
   }
 
   /** Attempts matching `filter`, newest first. */

@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 /** What an endpoint answered to one delivery. */
 export interface DeliveryAnswer {
   status: number;
+  headers: Record<string, string>;
   /** The start of the answer's body. */
   text: string;
 }
@@ -44,7 +45,7 @@ export function postDelivery(
       });
       response.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: response.statusCode ?? 0, text });
+        resolve({ status: response.statusCode ?? 0, headers: answerHeaders(response.headersDistinct), text });
       });
       response.on('error', (error) => {
         clearTimeout(timer);
@@ -53,4 +54,11 @@ export function postDelivery(
     });
     request.end(body);
   });
+}
+
+/** One value per header name, repeated headers joined as a client shows them (own properties, so `__proto__` is a name like any other). */
+function answerHeaders(headers: NodeJS.Dict<string[]>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).flatMap(([name, values]) => (values ? [[name, values.join(name === 'set-cookie' ? '\n' : ', ')]] : [])),
+  );
 }

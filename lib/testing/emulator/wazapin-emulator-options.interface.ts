@@ -86,7 +86,22 @@ export interface WazapinPublishOptions {
    * (`id`, `conversation_id`, `direction`, `msg_type`) and a `created_at` of now.
    */
   message?: Omit<Partial<WazapinMessage>, 'id'>;
+  /** A fault for the first attempt to each endpoint; the retries that follow are sent normally. */
+  fault?: WazapinEmulatorFault;
 }
+
+/**
+ * A fault for one delivery attempt, to try how an app copes with the retries that follow:
+ * - `timeout`: sent, but the answer is ignored, as if it came after the delivery timeout;
+ * - `http-500`: not sent, recorded as answered 500;
+ * - `drop`: not sent, recorded as a connection that broke.
+ *
+ * @publicApi
+ */
+export type WazapinEmulatorFault = 'timeout' | 'http-500' | 'drop';
+
+/** The faults {@link WazapinEmulatorFault} names, for validating input. */
+export const WAZAPIN_EMULATOR_FAULTS: readonly WazapinEmulatorFault[] = ['timeout', 'http-500', 'drop'];
 
 /**
  * What {@link WazapinEmulator.publish} did.

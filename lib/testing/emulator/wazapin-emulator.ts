@@ -2,14 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WazapinDelivery } from '../../api/interfaces/wazapin-delivery.interface.js';
-import type { WazapinEndpoint } from '../../api/interfaces/wazapin-endpoint.interface.js';
 import type { WazapinMessage } from '../../api/interfaces/wazapin-message.interface.js';
 import { WAZAPIN_MESSAGE_EVENT_TYPES } from '../../events/message-fetch.js';
 import { WAZAPIN_EVENT_TYPES } from '../../events/wazapin-event-type.js';
 import { WAZAPIN_WEBHOOKS_API_PATH } from '../../api/wazapin-api.constants.js';
 import { EmulatorApi } from './emulator-api.js';
+import { EmulatorControlApi } from './emulator-control-api.js';
+import { EmulatorStream } from './emulator-stream.js';
+import type { WazapinEmulatorEndpoint } from './wazapin-emulator-endpoint.interface.js';
 import { EmulatorDeliverer } from './emulator-deliverer.js';
 import { EmulatorState } from './emulator-state.js';
+import { WAZAPIN_EMULATOR_FAULTS } from './wazapin-emulator-options.interface.js';
 import { WAZAPIN_RETRY_SCHEDULE_MS, WAZAPIN_SECRET_GRACE_PERIOD_MS } from './wazapin-retry-schedule.js';
 import type {
   WazapinEmulatorDeliveryFilter,
@@ -19,17 +22,6 @@ import type {
   WazapinPublishResult,
   WazapinRequestFailure,
 } from './wazapin-emulator-options.interface.js';
-
-/**
- * An endpoint as the emulator holds it, with its current signing secret.
- *
- * @publicApi
- */
-export interface WazapinEmulatorEndpoint extends WazapinEndpoint {
-  secret: string;
-  /** Rotated-out secrets still signing, until their grace period ends. */
-  previous_secrets: string[];
-}
 
 function nonNegative(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0) {
@@ -60,6 +52,7 @@ export class WazapinEmulator {
     private readonly state: EmulatorState,
     private readonly api: EmulatorApi,
     private readonly deliverer: EmulatorDeliverer,
+    private readonly stream: EmulatorStream,
     private readonly options: { apiKey: string; body: 'flat' | 'envelope' },
   ) {}
 
@@ -73,28 +66,43 @@ export class WazapinEmulator {
     }
     const body = options.body ?? 'flat';
     const state = new EmulatorState();
-    const deliverer = new EmulatorDeliverer(state, {
-      schedule,
-      timeoutMs: nonNegative('deliveryTimeoutMs', options.deliveryTimeoutMs ?? 15_000),
-      headers: options.headers ?? 'svix',
-      eventTypeHeader: options.eventTypeHeader,
-    });
+    const timeoutMs = nonNegative('deliveryTimeoutMs', options.deliveryTimeoutMs ?? 15_000);
+    const headers = options.headers ?? 'svix';
+    const eventTypes = options.eventTypes ?? WAZAPIN_EVENT_TYPES;
+    const deliverer = new EmulatorDeliverer(state, { schedule, timeoutMs, headers, eventTypeHeader: options.eventTypeHeader });
     const api = new EmulatorApi(state, deliverer, {
       apiKey,
       organizationSlug: options.organizationSlug,
       secretGracePeriodMs: nonNegative('secretGracePeriodMs', options.secretGracePeriodMs ?? WAZAPIN_SECRET_GRACE_PERIOD_MS),
       body,
-      eventTypes: options.eventTypes ?? WAZAPIN_EVENT_TYPES,
+      eventTypes,
       pagination: options.pagination ?? 'next_cursor',
       defaultPageSize: options.defaultPageSize ?? 50,
       rateLimit: options.rateLimit,
     });
-    const server = createServer((request, response) => void api.handle(request, response));
+    const stream = new EmulatorStream(state);
+    // The control API needs the emulator (to publish as it does), which needs the server: bound once both exist.
+    let emulator: WazapinEmulator | undefined;
+    const control = new EmulatorControlApi(state, deliverer, stream, {
+      apiKey,
+      eventTypes,
+      headers,
+      body,
+      schedule,
+      deliveryTimeoutMs: timeoutMs,
+      dashboardUrl: () => emulator!.dashboardUrl,
+      publish: (eventType, payload, fault) => emulator!.publish(eventType, payload, { fault }),
+    });
+    const server = createServer((request, response) => {
+      const path = new URL(request.url ?? '/', 'http://emulator').pathname;
+      void (EmulatorControlApi.serves(path) ? control.handle(request, response) : api.handle(request, response));
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
     });
-    return new WazapinEmulator(server, state, api, deliverer, { apiKey, body });
+    emulator = new WazapinEmulator(server, state, api, deliverer, stream, { apiKey, body });
+    return emulator;
   }
 
   /** Base URL of the API, e.g. `http://127.0.0.1:41234`: the service's `api.baseUrl`. */
@@ -106,6 +114,14 @@ export class WazapinEmulator {
   /** Full URL of the webhooks settings resource, for raw HTTP calls. */
   get webhooksUrl(): string {
     return `${this.baseUrl}${WAZAPIN_WEBHOOKS_API_PATH}`;
+  }
+
+  /**
+   * The address of the emulator's control API and live stream with the API key in the URL's
+   * fragment, which browsers never send: `${baseUrl}/#key=…`.
+   */
+  get dashboardUrl(): string {
+    return `${this.baseUrl}/#key=${encodeURIComponent(this.apiKey)}`;
   }
 
   /** The API key requests must carry. */
@@ -125,8 +141,11 @@ export class WazapinEmulator {
     if (chatMessage) {
       this.state.addChatMessage(chatMessage);
     }
+    if (options.fault !== undefined && !WAZAPIN_EMULATOR_FAULTS.includes(options.fault)) {
+      throw new RangeError(`WazapinEmulator: fault must be one of ${WAZAPIN_EMULATOR_FAULTS.join(', ')}, got ${String(options.fault)}`);
+    }
     const endpointIds = this.state.subscribers(eventType).map((endpoint) => endpoint.id);
-    const message = this.deliverer.publish(eventType, payload, endpointIds, options.body ?? this.options.body, options.id);
+    const message = this.deliverer.publish(eventType, payload, endpointIds, options.body ?? this.options.body, { id: options.id, fault: options.fault });
     return { messageId: message.id, endpointIds };
   }
 
@@ -153,10 +172,7 @@ export class WazapinEmulator {
 
   /** Endpoints, with their secrets. */
   endpoints(): WazapinEmulatorEndpoint[] {
-    return this.state.listEndpoints().map(({ previousSecrets, ...endpoint }) => ({
-      ...endpoint,
-      previous_secrets: previousSecrets.filter((previous) => previous.expiresAt > Date.now()).map((previous) => previous.secret),
-    }));
+    return this.state.endpointsWithSecrets();
   }
 
   /** Delivery attempts matching `filter`, newest first, as `listDeliveries` returns them. */
@@ -212,6 +228,7 @@ export class WazapinEmulator {
   async close(): Promise<void> {
     this.deliverer.close();
     this.api.close();
+    this.stream.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
