@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WazapinDelivery } from '../../api/interfaces/wazapin-delivery.interface.js';
 import { isKnownWazapinEventType } from '../../events/wazapin-event-type.js';
 import { sampleWazapinPayload } from '../sample-wazapin-payload.js';
 import type { EmulatorDeliverer } from './emulator-deliverer.js';
@@ -165,12 +166,15 @@ export class EmulatorControlApi {
           fault: exchange?.fault ?? null,
           request,
           signature: request && exchange ? this.signature(request.headers, exchange.signedWith) : null,
-          response: exchange
-            ? { status: attempt.response_status_code ?? null, headers: exchange.responseHeaders, body: attempt.response ?? '', duration_ms: attempt.response_duration_ms ?? null }
-            : null,
+          response: exchange && attempt.status !== 'sending' ? this.answer(attempt, exchange.responseHeaders) : null,
         },
       },
     };
+  }
+
+  /** What the endpoint answered to a finished attempt. */
+  private answer(attempt: WazapinDelivery, headers: Record<string, string> | null): unknown {
+    return { status: attempt.response_status_code ?? null, headers, body: attempt.response ?? '', duration_ms: attempt.response_duration_ms ?? null };
   }
 
   /** The signature header of a sent request, decoded into its entries. */

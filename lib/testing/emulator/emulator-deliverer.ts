@@ -3,7 +3,7 @@ import type { WazapinDelivery, WazapinDeliveryTrigger } from '../../api/interfac
 import { describeNetworkError } from '../../api/http/network-error.js';
 import { signWazapinDelivery } from '../sign-wazapin-delivery.js';
 import { emulatorId } from './emulator-ids.js';
-import type { EmulatorEndpoint, EmulatorMessage, EmulatorState } from './emulator-state.js';
+import type { AttemptExchange, EmulatorEndpoint, EmulatorMessage, EmulatorState } from './emulator-state.js';
 import type { WazapinEmulatorFault } from './wazapin-emulator-options.interface.js';
 import { FaultQueue } from './fault-queue.js';
 import { DeliveryTimeoutError, postDelivery } from './post-delivery.js';
@@ -35,16 +35,19 @@ interface SendOutcome {
   statusCode: number | null;
   response: string;
   headers?: Record<string, string>;
-  /** False when the fault kept the request from being sent. */
-  sent: boolean;
 }
 
-/** How each published fault ends an attempt; `timeout` after sending it. */
-const PUBLISHED_FAULTS: Record<WazapinEmulatorFault, SendOutcome> = {
-  timeout: { ok: false, statusCode: null, response: 'Injected fault: timeout (the endpoint was called; its answer was ignored)', sent: true },
-  'http-500': { ok: false, statusCode: 500, response: 'Injected fault: 500 (answered by the emulator; the endpoint was not called)', sent: false },
-  drop: { ok: false, statusCode: null, response: 'Injected fault: drop (the connection broke; the endpoint was not called)', sent: false },
+/** How each published fault ends an attempt, and whether the request is sent first. */
+const PUBLISHED_FAULTS: Record<WazapinEmulatorFault, { sends: boolean; outcome: SendOutcome }> = {
+  timeout: { sends: true, outcome: { ok: false, statusCode: null, response: 'Injected fault: timeout (the endpoint was called; its answer was ignored)' } },
+  'http-500': { sends: false, outcome: { ok: false, statusCode: 500, response: 'Injected fault: 500 (answered by the emulator; the endpoint was not called)' } },
+  drop: { sends: false, outcome: { ok: false, statusCode: null, response: 'Injected fault: drop (the connection broke; the endpoint was not called)' } },
 };
+
+/** False when `fault` keeps the request from being sent. */
+function sends(fault: DeliveryFault | undefined): boolean {
+  return fault?.kind === 'fail' ? false : fault?.kind === 'published' ? PUBLISHED_FAULTS[fault.fault].sends : true;
+}
 
 interface RecordedOutcome extends SendOutcome {
   record: WazapinDelivery;
@@ -206,32 +209,34 @@ export class EmulatorDeliverer {
     fault: DeliveryFault | undefined,
   ): Promise<RecordedOutcome> {
     const record = this.state.startAttempt(message, endpoint, trigger);
+    // Recorded before sending, so the attempt can be opened while it is still under way.
+    const exchange: AttemptExchange = {
+      fault: fault?.kind === 'published' ? fault.fault : null,
+      request: sends(fault) ? { method: 'POST', url: endpoint.url, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body } : null,
+      signedWith: signedWith(secrets, endpoint.secret),
+      responseHeaders: null,
+    };
+    this.state.recordExchange(record.id, exchange);
     const started = Date.now();
     const outcome = await this.sendOnce(endpoint.url, headers, body, fault);
     record.response_duration_ms = Date.now() - started;
     record.status = outcome.ok ? 'success' : 'failed';
     record.response_status_code = outcome.statusCode;
     record.response = outcome.response;
-    this.state.recordExchange(record.id, {
-      fault: fault?.kind === 'published' ? fault.fault : null,
-      request: outcome.sent ? { method: 'POST', url: endpoint.url, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, body } : null,
-      signedWith: signedWith(secrets, endpoint.secret),
-      responseHeaders: outcome.headers ?? null,
-    });
+    exchange.responseHeaders = outcome.headers ?? null;
     this.state.changed({ kind: 'attempt', attempt: record });
     return { ...outcome, record };
   }
 
   private async sendOnce(url: string, headers: Record<string, string>, body: string, fault: DeliveryFault | undefined): Promise<SendOutcome> {
     if (fault?.kind === 'fail') {
-      return { ok: false, statusCode: null, response: 'Injected fault: the delivery was not sent', sent: false };
+      return { ok: false, statusCode: null, response: 'Injected fault: the delivery was not sent' };
     }
     if (fault?.kind === 'published') {
-      const injected = PUBLISHED_FAULTS[fault.fault];
-      if (injected.sent) {
+      if (sends(fault)) {
         await this.post(url, headers, body);
       }
-      return injected;
+      return PUBLISHED_FAULTS[fault.fault].outcome;
     }
     if (fault?.kind === 'delay') {
       // Signed before the delay, as a slow network would deliver it: the timestamp ages.
@@ -242,7 +247,7 @@ export class EmulatorDeliverer {
 
   private async post(url: string, headers: Record<string, string>, body: string): Promise<SendOutcome> {
     if (this.closing.signal.aborted) {
-      return { ok: false, statusCode: null, response: 'Emulator closed', sent: false };
+      return { ok: false, statusCode: null, response: 'Emulator closed' };
     }
     try {
       const answer = await postDelivery(url, headers, body, {
@@ -251,10 +256,10 @@ export class EmulatorDeliverer {
         maxChars: MAX_RESPONSE_CHARS,
       });
       // Anything but 2xx is a failure, redirects included.
-      return { ok: answer.status >= 200 && answer.status < 300, statusCode: answer.status, response: answer.text, headers: answer.headers, sent: true };
+      return { ok: answer.status >= 200 && answer.status < 300, statusCode: answer.status, response: answer.text, headers: answer.headers };
     } catch (error) {
       const reason = error instanceof DeliveryTimeoutError ? error.message : (describeNetworkError(error).code ?? String(error));
-      return { ok: false, statusCode: null, response: `Could not deliver: ${reason}`, sent: true };
+      return { ok: false, statusCode: null, response: `Could not deliver: ${reason}` };
     }
   }
 }
